@@ -1,0 +1,182 @@
+"""B-splines: knot grids, the Cox–de Boor basis and its derivative, curve → coefficients.
+
+A KAN edge is φ(x) = w_b·silu(x) + w_s·Σ_m c_m B_m(x) (KAN arXiv:2404.19756, eq. 2.10); this
+module holds everything about the B_m: where their knots are, their values, their slopes,
+and how to find the c_m that make Σ_m c_m B_m(x) follow a given curve.
+
+Shapes: batch; in_dim (one grid per input); G intervals; k degree (3 = cubic);
+n_basis = G + k; n_knots = G + 2k + 1.
+
+Knots ``t`` of one input: G intervals on [lo, hi] (the *base interval*), extended by k
+knots on each side, so that all G + k basis functions have full support there and sum to
+one on [lo, hi]. Outside the extended grid [t_0, t_last) every basis function vanishes:
+the spline branch is zero and only the residual silu branch carries the signal.
+"""
+import numpy as np
+
+# Knot differences are ≥ 0; where one is 0 (repeated knots) the basis value it divides is
+# 0 too (a zero-width support), so dividing by this instead gives Cox–de Boor's 0/0 = 0.
+TINY = np.finfo(float).tiny
+
+
+def uniform_knots(G, k, in_dim=1, grid_range=(-1.0, 1.0)):
+    """Knots of G uniform intervals on ``grid_range``, extended by k knots each side.
+
+    Math: t_m = lo + (m - k)·h,  h = (hi - lo)/G,  m = 0 … G + 2k   [KAN §2.2]
+    Returns: t (in_dim, G + 2k + 1), the same grid for every input.
+    """
+    lo, hi = (float(v) for v in grid_range)
+    h = (hi - lo) / G
+    t = lo + (np.arange(G + 2 * k + 1) - k) * h            # (n_knots,)
+    return np.tile(t, (in_dim, 1))                           # (in_dim, n_knots)
+
+
+def find_interval(x, t, k):
+    """Index μ of the knot interval [t_μ, t_{μ+1}) holding each x, and where x is inside.
+
+    The right end of the base interval, x = t_{n_basis}, belongs to the last base
+    interval, as in scipy's ``BSpline`` (so degree 0 sums to one there too).
+    Parameters: x (batch, in_dim); t (in_dim, n_knots).
+    Returns: mu (batch, in_dim) int, clipped into [0, n_knots - 2]; inside (batch, in_dim) bool.
+    """
+    n_knots = t.shape[1]
+    n_basis = n_knots - k - 1
+    mu = np.empty(x.shape, dtype=np.intp)                   # (batch, in_dim)
+    for i in range(x.shape[1]):                              # one sorted search per input grid
+        mu[:, i] = np.searchsorted(t[i], x[:, i], side="right") - 1
+    mu[x == t[:, n_basis]] -= 1                              # close the base interval on the right
+    inside = (mu >= 0) & (mu <= n_knots - 2)                 # (batch, in_dim)
+    np.clip(mu, 0, n_knots - 2, out=mu)
+    return mu, inside
+
+
+def local_basis(x, t, k):
+    """The k+1 non-zero basis values at each x and their derivatives (de Boor's triangle).
+
+    Only B_{μ-k}, …, B_μ are non-zero on [t_μ, t_{μ+1}); building them degree by degree
+    from B_{μ,0} = 1 costs O(k²) per point instead of O(n_basis·k) for the full recursion.
+
+    Math: B_{m,d}(x) = (x - t_m)/(t_{m+d} - t_m) B_{m,d-1}(x)
+                     + (t_{m+d+1} - x)/(t_{m+d+1} - t_{m+1}) B_{m+1,d-1}(x)     [de Boor]
+          B'_{m,k}(x) = k [B_{m,k-1}(x)/(t_{m+k} - t_m) - B_{m+1,k-1}(x)/(t_{m+k+1} - t_{m+1})]
+    Parameters: x (batch, in_dim); t (in_dim, n_knots), non-decreasing; k ≥ 0.
+    Returns: mu (batch, in_dim); V, dV (k+1, batch, in_dim) with V[r] = B_{μ-k+r,k}(x)
+    (zero for x outside the extended grid). Entries with μ-k+r outside [0, n_basis) are
+    values of basis functions the grid does not have; ``scatter`` puts them in padding.
+    """
+    mu, inside = find_interval(x, t, k)
+    # Pad the knots by k on each side so every look-up below stays in range; padded knots
+    # only ever enter the out-of-range functions.
+    t_pad = np.pad(t, ((0, 0), (k, k)), mode="edge")           # (in_dim, n_knots + 2k)
+    at_mu = mu + k + t_pad.shape[1] * np.arange(t.shape[0])    # (batch, in_dim): t_μ in t_pad.flat
+    t_flat = t_pad.ravel()
+    left = [x - t_flat[at_mu - q] for q in range(k)]           # k × (batch, in_dim): x - t_{μ-q}
+    right = [t_flat[at_mu + 1 + r] - x for r in range(k)]      # k × (batch, in_dim): t_{μ+1+r} - x
+    V = [inside.astype(float)]                                 # B_{μ,0} = 1 on the interval
+    dV = [np.zeros_like(x)]
+    for d in range(1, k + 1):
+        # V[r] = B_{μ-d+1+r, d-1}; each feeds its two neighbours at degree d, which share
+        # the denominator t_{μ+1+r} - t_{μ-d+1+r} = right[r] + left[d-1-r].
+        q = [V[r] / np.maximum(right[r] + left[d - 1 - r], TINY) for r in range(d)]
+        V = [np.zeros_like(x) if r == 0 else left[d - r] * q[r - 1] for r in range(d + 1)]
+        for r in range(d):
+            V[r] += right[r] * q[r]
+        if d == k:
+            dV = [k * ((q[r - 1] if r > 0 else 0.0) - (q[r] if r < k else 0.0)) for r in range(k + 1)]
+    return mu, np.stack(V), np.stack(dV)
+
+
+def scatter(mu, V, n_cols, out=None):
+    """Put V[r] at column μ + r of a zero array (batch, in_dim, n_cols); returns it.
+
+    With n_cols ≥ n_basis + 2k, column k + m holds B_m and the k columns on each side take
+    the out-of-range functions (give them zero weight): every value lands in range, and no
+    slice of a large array has to be copied.
+    """
+    batch, in_dim = mu.shape
+    if out is None:
+        out = np.zeros((batch, in_dim, n_cols))
+    flat = out.reshape(-1)
+    pos = (np.arange(batch * in_dim) * n_cols).reshape(batch, in_dim) + mu  # (batch, in_dim)
+    for r in range(len(V)):
+        flat[pos + r] = V[r]
+    return out
+
+
+def gather(A, mu, n_terms):
+    """The inverse look-up of ``scatter``: A[b, i, μ + r] for r < n_terms → (n_terms, batch, in_dim)."""
+    batch, in_dim, n_cols = A.shape
+    flat = A.reshape(-1)
+    pos = (np.arange(batch * in_dim) * n_cols).reshape(batch, in_dim) + mu
+    return np.stack([flat[pos + r] for r in range(n_terms)])
+
+
+def basis(x, t, k):
+    """B-spline basis of degree k at every input (Cox–de Boor).
+
+    Parameters: x (batch, in_dim); t (in_dim, n_knots), non-decreasing; k ≥ 0.
+    Returns: B (batch, in_dim, n_basis), zero outside [t[:, 0], t[:, -1]).
+    """
+    mu, V, _ = local_basis(x, t, k)
+    n_basis = t.shape[1] - k - 1
+    return scatter(mu, V, n_basis + 2 * k)[:, :, k:k + n_basis]
+
+
+def basis_derivative(x, t, k):
+    """dB_m/dx at every input: (batch, in_dim, n_basis), zero outside the extended grid."""
+    mu, _, dV = local_basis(x, t, k)
+    n_basis = t.shape[1] - k - 1
+    return scatter(mu, dV, n_basis + 2 * k)[:, :, k:k + n_basis]
+
+
+def curve_to_coef(x, y, t, k):
+    """Least-squares spline coefficients that follow sampled curves, one grid per input.
+
+    Math: c_{i,j} = argmin_c Σ_s (Σ_m c_m B_m(x_{s,i}) - y_{s,i,j})² = B_i⁺ y_{i,j}   [KAN §2.4]
+    The pseudo-inverse gives the minimum-norm answer when a basis function sees no sample
+    (a fine grid on few points), where the normal equations would be singular.
+    Parameters: x (batch, in_dim); y (batch, in_dim, out_dim); t (in_dim, n_knots).
+    Returns: coef (in_dim, out_dim, n_basis).
+    """
+    B = basis(x, t, k).transpose(1, 0, 2)                     # (in_dim, batch, n_basis)
+    Y = y.transpose(1, 0, 2)                                   # (in_dim, batch, out_dim)
+    coef = np.linalg.pinv(B) @ Y                               # (in_dim, n_basis, out_dim)
+    return coef.transpose(0, 2, 1)                             # (in_dim, out_dim, n_basis)
+
+
+def adaptive_knots(x, G, k, grid_eps=0.02):
+    """Knots that follow the data: sample quantiles mixed with a uniform grid.
+
+    Math: t = ε·t_uniform + (1 - ε)·t_quantile on [min x, max x], then extended by k knots
+    of the uniform spacing on each side                                   [KAN §2.4, grid update]
+    ε = 1 gives a uniform grid on the data range; ε = 0 puts equally many samples in
+    every interval.
+    Parameters: x (batch, in_dim) samples.  Returns: t (in_dim, G + 2k + 1).
+    """
+    xs = np.sort(x, axis=0)                                    # (batch, in_dim)
+    idx = np.linspace(0, xs.shape[0] - 1, G + 1).round().astype(int)
+    t_quantile = xs[idx].T                                     # (in_dim, G + 1)
+    lo, hi = xs[0], xs[-1]                                     # (in_dim,)
+    h = (hi - lo) / G                                          # (in_dim,)
+    t_uniform = lo[:, None] + h[:, None] * np.arange(G + 1)    # (in_dim, G + 1)
+    base = grid_eps * t_uniform + (1 - grid_eps) * t_quantile  # (in_dim, G + 1)
+    steps = h[:, None] * np.arange(1, k + 1)                   # (in_dim, k)
+    return np.concatenate([base[:, :1] - steps[:, ::-1], base, base[:, -1:] + steps], axis=1)
+
+
+def refine_knots(t, k, G_new):
+    """Knots of a finer grid with the same range and the same relative density as ``t``.
+
+    Grid extension (KAN §2.4): the base knots of the new grid are the old base knots read
+    as a piecewise-linear function of their index, sampled at G_new + 1 even positions;
+    then k uniform knots of the new end spacing extend each side.
+    Parameters: t (in_dim, G + 2k + 1).  Returns: (in_dim, G_new + 2k + 1).
+    """
+    G = t.shape[1] - 2 * k - 1
+    old = t[:, k:k + G + 1]                                    # (in_dim, G + 1) base knots
+    pos = np.linspace(0, G, G_new + 1)                         # (G_new + 1,) in old-index units
+    base = np.stack([np.interp(pos, np.arange(G + 1), row) for row in old])  # (in_dim, G_new + 1)
+    h_lo = (base[:, 1] - base[:, 0])[:, None]                  # (in_dim, 1)
+    h_hi = (base[:, -1] - base[:, -2])[:, None]
+    steps = np.arange(1, k + 1)                                # (k,)
+    return np.concatenate([base[:, :1] - h_lo * steps[::-1], base, base[:, -1:] + h_hi * steps], axis=1)

@@ -1,0 +1,239 @@
+"""One KAN layer: a learnable 1-D function on every edge, nodes that only sum.
+
+Math: y_j = Σ_i mask_{ij} φ_{j,i}(x_i),
+      φ_{j,i}(x) = w_b·silu(x) + w_s·Σ_m c_m B_m(x)                     [KAN arXiv:2404.19756, §2.2]
+In code every per-edge array is indexed [i, j] (input i, output j): coef (in, out, n_basis)
+holds c_m, scale_base (in, out) w_b, scale_sp (in, out) w_s.
+
+Shapes: batch; in_dim, out_dim; G intervals; k degree; n_basis = G + k;
+n_cols = n_basis + 2k + 1 (the padded basis of ``bspline.scatter`` plus one silu column).
+
+The forward never builds the (batch, in, out) tensor of edge values: silu(x) is one more
+"basis column" weighted by w_b, so y is one matrix product of the basis (batch, in·n_cols)
+with the weights (in·n_cols, out), and the backward is two more. The per-edge values, for
+plots and the sparsity penalty, come from a separate pair, ``edge_forward``/``edge_backward``,
+meant to run on slices of the batch.
+"""
+import numpy as np
+
+from minikan import bspline, validate
+from minikan.symbolic import edges as sym_edges
+
+
+def silu(x):
+    """silu(x) = x·σ(x), with σ(x) = (1 + tanh(x/2))/2, which never overflows."""
+    return x * (0.5 + 0.5 * np.tanh(0.5 * x))
+
+
+def silu_grad(x):
+    """d silu/dx = σ(x) + x·σ(x)(1 - σ(x))."""
+    s = 0.5 + 0.5 * np.tanh(0.5 * x)
+    return s + x * s * (1.0 - s)
+
+
+def _augmented_weights(coef, scale_base, scale_sp, mask, k):
+    """Weights for the padded basis plus the silu column.  Returns (in_dim, n_cols, out_dim)."""
+    in_dim, out_dim, n_basis = coef.shape
+    W = np.zeros((in_dim, n_basis + 2 * k + 1, out_dim))      # (in_dim, n_cols, out_dim)
+    W[:, k:k + n_basis, :] = ((mask * scale_sp)[:, :, None] * coef).transpose(0, 2, 1)
+    W[:, -1, :] = mask * scale_base                            # the residual branch w_b
+    return W
+
+
+def layer_forward(x, coef, scale_base, scale_sp, mask, t, k):
+    """y_j = Σ_i mask_ij (w_b silu(x_i) + w_s Σ_m c_ijm B_m(x_i)), as one matrix product.
+
+    Parameters: x (batch, in_dim); coef (in_dim, out_dim, n_basis); scale_base, scale_sp,
+    mask (in_dim, out_dim); t (in_dim, n_knots) knots; k degree.
+    Returns: y (batch, out_dim) and the cache ``layer_backward`` needs.
+    """
+    batch, in_dim = x.shape
+    n_basis = coef.shape[2]
+    mu, V, dV = bspline.local_basis(x, t, k)                   # (batch, in_dim), 2 × (k+1, batch, in_dim)
+    A = bspline.scatter(mu, V, n_basis + 2 * k + 1)            # (batch, in_dim, n_cols)
+    A[:, :, -1] = silu(x)
+    W = _augmented_weights(coef, scale_base, scale_sp, mask, k)  # (in_dim, n_cols, out_dim)
+    y = A.reshape(batch, -1) @ W.reshape(-1, W.shape[2])      # (batch, out_dim)
+    cache = (x, mu, dV, A, W, coef, scale_sp, mask, k)
+    return y, cache
+
+
+def layer_backward(dout, cache):
+    """Gradients of a scalar loss L through ``layer_forward``, given dout = ∂L/∂y.
+
+    Go one factor at a time: y = A·W, so ∂L/∂W = Aᵀ·dout and ∂L/∂A = dout·Wᵀ; then W's
+    entries are products mask·w_s·c (and mask·w_b), and A's columns depend on x only
+    through the k+1 non-zero B_m(x) and silu(x).
+    Returns: dx (batch, in_dim) and grads {coef, scale_base, scale_sp} shaped as the params.
+    """
+    x, mu, dV, A, W, coef, scale_sp, mask, k = cache
+    batch, in_dim, n_cols = A.shape
+    n_basis = coef.shape[2]
+    dW = (A.reshape(batch, -1).T @ dout).reshape(in_dim, n_cols, -1)   # (in_dim, n_cols, out_dim)
+    dW_sp = dW[:, k:k + n_basis, :].transpose(0, 2, 1)       # (in_dim, out_dim, n_basis): ∂L/∂(mask w_s c)
+    grads = {
+        "coef": (mask * scale_sp)[:, :, None] * dW_sp,
+        "scale_base": mask * dW[:, -1, :],
+        "scale_sp": mask * np.einsum("ijm,ijm->ij", dW_sp, coef),
+    }
+    dA = (dout @ W.reshape(-1, W.shape[2]).T).reshape(batch, in_dim, n_cols)  # (batch, in_dim, n_cols)
+    dx = np.einsum("rbi,rbi->bi", bspline.gather(dA, mu, k + 1), dV)  # (batch, in_dim): Σ_r ∂L/∂B · B'
+    dx += dA[:, :, -1] * silu_grad(x)
+    return dx, grads
+
+
+def edge_forward(x, coef, scale_base, scale_sp, mask, t, k):
+    """Every edge's value φ_{j,i}(x_i), masked: (batch, in_dim, out_dim).
+
+    Materialises the per-edge tensor, so call it on a slice of the batch when the batch
+    is large. Returns: phi (batch, in_dim, out_dim) and the cache for ``edge_backward``.
+    """
+    B = bspline.basis(x, t, k).transpose(1, 0, 2)              # (in_dim, batch, n_basis)
+    spline = (B @ coef.transpose(0, 2, 1)).transpose(1, 0, 2)  # (batch, in_dim, out_dim): Σ_m c B
+    phi = mask * (scale_base * silu(x)[:, :, None] + scale_sp * spline)
+    return phi, (x, B, spline, coef, scale_base, scale_sp, mask, t, k)
+
+
+def edge_backward(dphi, cache):
+    """Gradients given dphi = ∂L/∂φ (batch, in_dim, out_dim).  Returns dx and grads."""
+    x, B, spline, coef, scale_base, scale_sp, mask, t, k = cache
+    dphi = dphi * mask                                         # (batch, in_dim, out_dim)
+    s = silu(x)                                                # (batch, in_dim)
+    grads = {
+        "coef": scale_sp[:, :, None] * (dphi.transpose(1, 2, 0) @ B),  # (in, out, batch)@(in, batch, n_basis)
+        "scale_base": np.einsum("bij,bi->ij", dphi, s),
+        "scale_sp": np.einsum("bij,bij->ij", dphi, spline),
+    }
+    dB = bspline.basis_derivative(x, t, k).transpose(1, 0, 2)  # (in_dim, batch, n_basis)
+    dspline = (dB @ coef.transpose(0, 2, 1)).transpose(1, 0, 2)  # (batch, in_dim, out_dim): Σ_m c B'
+    dphi_dx = scale_base * silu_grad(x)[:, :, None] + scale_sp * dspline
+    dx = np.einsum("bij,bij->bi", dphi, dphi_dx)               # (batch, in_dim)
+    return dx, grads
+
+
+class KANLayer:
+    """A KAN layer with its parameters, state and one forward cache.
+
+    Initialisation [KAN §2.2 "Initialization scales"]: each spline starts as small noise
+    (uniform in ±noise_scale/(2G), fitted at the G + 1 base knots), so every φ starts near
+    w_b·silu(x); w_b ~ U(-1, 1)/√in_dim and w_s = 1/√in_dim, so that the sum over the
+    in_dim inputs keeps the activations' scale.
+
+    params (trainable): coef (in, out, n_basis), scale_base (in, out), scale_sp (in, out),
+    sym_affine (in, out, 4) — (a, b, c, d) of symbolic edges a·f(b·x + c) + d, unused while
+    an edge is a spline. State: mask (in, out), knots (in, n_knots), symbolic {(i, j): name}.
+    """
+
+    def __init__(self, in_dim, out_dim, grid=5, k=3, grid_range=(-1.0, 1.0), noise_scale=0.3, seed=0):
+        for name, v in (("in_dim", in_dim), ("out_dim", out_dim), ("grid", grid), ("k", k)):
+            validate.check_positive_int(v, name)
+        grid_range = validate.check_range(grid_range, "grid_range")
+        noise_scale = validate.check_real(noise_scale, "noise_scale", minimum=0.0)
+        rng = validate.as_rng(seed)
+        self.k = int(k)
+        self.knots = bspline.uniform_knots(grid, k, in_dim, grid_range)    # (in, n_knots)
+        self.mask = np.ones((in_dim, out_dim))
+        self.symbolic = {}
+        x0 = self.knots[:, k:-k].T                                         # (G + 1, in) base knots
+        noise = (rng.random((grid + 1, in_dim, out_dim)) - 0.5) * noise_scale / grid
+        self.params = {
+            "coef": bspline.curve_to_coef(x0, noise, self.knots, k),        # (in, out, n_basis)
+            "scale_base": (rng.random((in_dim, out_dim)) * 2 - 1) / np.sqrt(in_dim),
+            "scale_sp": np.ones((in_dim, out_dim)) / np.sqrt(in_dim),
+            "sym_affine": np.tile([1.0, 1.0, 0.0, 0.0], (in_dim, out_dim, 1)),  # (in, out, 4)
+        }
+        self.grads = None
+        self._cache = None
+
+    in_dim = property(lambda self: self.mask.shape[0])
+    out_dim = property(lambda self: self.mask.shape[1])
+    grid = property(lambda self: self.knots.shape[1] - 2 * self.k - 1)
+
+    def spline_mask(self):
+        """mask with the symbolic edges switched off: the edges whose spline branch counts."""
+        m = self.mask.copy()
+        for i, j in self.symbolic:
+            m[i, j] = 0.0
+        return m
+
+    def _spline_args(self):
+        p = self.params
+        return p["coef"], p["scale_base"], p["scale_sp"], self.spline_mask(), self.knots, self.k
+
+    def forward(self, x):
+        """y (batch, out_dim) for x (batch, in_dim); keeps the cache for ``backward``."""
+        y, cache = layer_forward(x, *self._spline_args())
+        sym_cache = None
+        if self.symbolic:
+            v, sym_cache = sym_edges.values(x, self.params["sym_affine"], self.symbolic)
+            y += v @ sym_edges.scatter_matrix(self.symbolic, self.out_dim)  # (batch, n_sym)@(n_sym, out)
+        self._cache = (cache, sym_cache)
+        return y
+
+    __call__ = forward
+
+    def backward(self, dout):
+        """Replace ``grads`` with ∂L/∂params for dout = ∂L/∂y; return dx = ∂L/∂x."""
+        if self._cache is None:
+            raise RuntimeError("KANLayer.backward called before forward")
+        cache, sym_cache = self._cache
+        dx, grads = layer_backward(dout, cache)
+        grads["sym_affine"] = np.zeros_like(self.params["sym_affine"])
+        if sym_cache is not None:
+            dv = dout @ sym_edges.scatter_matrix(self.symbolic, self.out_dim).T  # (batch, n_sym)
+            dx_sym, grads["sym_affine"] = sym_edges.values_backward(dv, sym_cache)
+            dx += dx_sym
+        self.grads = grads
+        return dx
+
+    def edge_forward(self, x):
+        """Every edge's φ_{j,i}(x_i) (batch, in_dim, out_dim) and the cache for ``edge_backward``."""
+        phi, cache = edge_forward(x, *self._spline_args())
+        sym_cache = None
+        if self.symbolic:
+            v, sym_cache = sym_edges.values(x, self.params["sym_affine"], self.symbolic)
+            i, j = sym_edges.edge_index(self.symbolic)
+            phi[:, i, j] = v
+        return phi, (cache, sym_cache)
+
+    def edge_backward(self, dphi, cache):
+        """dx (batch, in_dim) and grads (dict like params) for dphi = ∂L/∂φ (batch, in, out)."""
+        cache, sym_cache = cache
+        dx, grads = edge_backward(dphi, cache)
+        grads["sym_affine"] = np.zeros_like(self.params["sym_affine"])
+        if sym_cache is not None:
+            i, j = sym_edges.edge_index(self.symbolic)
+            dx_sym, grads["sym_affine"] = sym_edges.values_backward(dphi[:, i, j], sym_cache)
+            dx += dx_sym
+        return dx, grads
+
+    def spline_values(self, x):
+        """Σ_m c_ijm B_m(x_i) for every edge, without w_s or mask: (batch, in_dim, out_dim)."""
+        B = bspline.basis(x, self.knots, self.k).transpose(1, 0, 2)        # (in, batch, n_basis)
+        return (B @ self.params["coef"].transpose(0, 2, 1)).transpose(1, 0, 2)
+
+    def update_grid(self, x, grid_eps=0.02):
+        """Move the knots to the samples x (batch, in_dim) and refit c so each spline is kept.
+
+        [KAN §2.4] New knots by ``bspline.adaptive_knots``; the coefficients are the
+        least-squares fit of the old splines on x, so φ changes only by the fit error.
+        """
+        y = self.spline_values(x)                                          # (batch, in, out)
+        self.knots = bspline.adaptive_knots(x, self.grid, self.k, grid_eps)
+        self.params["coef"][...] = bspline.curve_to_coef(x, y, self.knots, self.k)
+
+    def refined(self, new_grid, x):
+        """A copy on a grid of ``new_grid`` intervals, its splines fitted to these on x [KAN §2.4]."""
+        validate.check_positive_int(new_grid, "new_grid")
+        new = self.copy()
+        new.knots = bspline.refine_knots(self.knots, self.k, new_grid)
+        new.params["coef"] = bspline.curve_to_coef(x, self.spline_values(x), new.knots, self.k)
+        return new
+
+    def copy(self):
+        new = object.__new__(KANLayer)
+        new.k, new.knots, new.mask = self.k, self.knots.copy(), self.mask.copy()
+        new.symbolic = dict(self.symbolic)
+        new.params = {name: v.copy() for name, v in self.params.items()}
+        new.grads, new._cache = None, None
+        return new

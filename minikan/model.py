@@ -1,0 +1,279 @@
+"""KAN: a stack of KAN layers with node operations between them — the public object.
+
+Math: KAN(x) = (Ψ_{L-1} ∘ … ∘ Ψ_0)(x), Ψ_l = M_l ∘ Φ_l                 [KAN §2.2; KAN 2.0 §2.1]
+where Φ_l is a KAN layer (``layer.py``) and M_l the node operation after it (identity for
+sum nodes, products for multiplication nodes, ``nodes.py``).
+
+Shapes: batch; d = width[0] inputs; m = width[-1] outputs.
+params keys are dotted: "layers.{l}.coef", "layers.{l}.scale_base", "layers.{l}.scale_sp",
+"layers.{l}.sym_affine"; ``grads`` has the same keys after ``backward``.
+"""
+import numpy as np
+
+from minikan import losses, nodes, regularize, validate
+from minikan.layer import KANLayer
+
+
+class KAN:
+    """A Kolmogorov–Arnold network.
+
+    Parameters
+    ----------
+    width : list
+        Nodes per layer, e.g. [2, 5, 1]; a hidden entry may be [n_sum, n_mult] for KAN 2.0
+        multiplication nodes (``nodes.py``).
+    grid : int
+        G, the number of spline intervals on ``grid_range``.
+    k : int
+        Spline degree (3 = cubic).
+    seed : int or numpy.random.Generator
+        Seeds the initialisation.
+    grid_range : [lo, hi]
+        Where the knots start; grid updates move them to the data.
+    noise_scale : float
+        Size of the initial spline noise (``KANLayer``).
+    mult_arity : int or list
+        Factors per multiplication node (``nodes.normalize_width``).
+    grid_eps : float
+        Mix of uniform and quantile knots in grid updates (``bspline.adaptive_knots``).
+    input_names : list of str, optional
+        Names of the inputs in formulas; default x1, x2, ….
+    """
+
+    def __init__(self, width, grid=5, k=3, seed=0, grid_range=(-1.0, 1.0), noise_scale=0.3,
+                 mult_arity=2, grid_eps=0.02, input_names=None):
+        self.width, self.arities = nodes.normalize_width(width, mult_arity)
+        self.grid_eps = validate.check_real(grid_eps, "grid_eps", 0.0, 1.0)
+        rng = validate.as_rng(seed)
+        self.layers = [KANLayer(sum(w_in), self.width[l + 1][0] + sum(self.arities[l + 1]),
+                                grid, k, grid_range, noise_scale, seed=rng)
+                       for l, w_in in enumerate(self.width[:-1])]
+        self.input_names = self._check_names(input_names, sum(self.width[0]))
+        self.grads = None
+        self.train_input = None          # inputs of the last fit, for data-dependent operations
+        self._cache = None
+
+    # ------------------------------------------------------------------ structure
+    @property
+    def params(self):
+        """The trainable arrays, by dotted name (the layers' own arrays, not copies)."""
+        return {f"layers.{l}.{name}": v for l, layer in enumerate(self.layers)
+                for name, v in layer.params.items()}
+
+    @property
+    def depth(self):
+        return len(self.layers)
+
+    @property
+    def grid(self):
+        return self.layers[0].grid
+
+    @property
+    def k(self):
+        return self.layers[0].k
+
+    def n_params(self):
+        """Parameters in use: n_basis + 2 per active spline edge, 4 per symbolic edge."""
+        n = 0
+        for layer in self.layers:
+            n_sym = len(layer.symbolic)
+            n += int(layer.spline_mask().sum()) * (layer.grid + layer.k + 2) + 4 * n_sym
+        return n
+
+    def __repr__(self):
+        width = [w[0] if not w[1] else w for w in self.width]
+        return (f"KAN(width={width}, grid={self.grid}, k={self.k}, "
+                f"params={self.n_params()}, inputs={self.input_names})")
+
+    def copy(self):
+        """An independent copy (parameters, state and the reference to the training inputs)."""
+        new = object.__new__(KAN)
+        new.__dict__.update(self.__dict__)
+        new.width = [list(w) for w in self.width]
+        new.arities = [list(a) for a in self.arities]
+        new.layers = [layer.copy() for layer in self.layers]
+        new.input_names = list(self.input_names)
+        new.grads, new._cache = None, None
+        return new
+
+    @staticmethod
+    def _check_names(names, n):
+        if names is None:
+            return [f"x{i + 1}" for i in range(n)]
+        names = list(names)
+        if len(names) != n or not all(isinstance(s, str) and s for s in names):
+            raise ValueError(f"input_names must be {n} non-empty strings, got {names!r}")
+        return names
+
+    def check_input(self, x, name="x"):
+        """x as a float64 array (batch, d), or a clear error."""
+        d = self.layers[0].in_dim
+        x = validate.as_float_array(x, name, ndim=2, shape_hint=f"(batch, {d})")
+        if x.shape[1] != d:
+            raise ValueError(f"{name} must have shape (batch, {d}), got shape {x.shape}")
+        return x
+
+    # ------------------------------------------------------------------ forward / backward
+    def forward(self, x):
+        """Network output (batch, m); keeps what ``backward`` needs (one cache per call)."""
+        x = self.check_input(x)
+        inputs, node_caches = [], []
+        for l, layer in enumerate(self.layers):
+            inputs.append(x)                                   # (batch, in_l)
+            x = layer.forward(x)                               # (batch, sub-nodes of l+1)
+            cache = None
+            if self.arities[l + 1]:
+                x, cache = nodes.mult_forward(x, self.width[l + 1][0], self.arities[l + 1])
+            node_caches.append(cache)
+        self._cache = (inputs, node_caches)
+        return x
+
+    __call__ = forward
+
+    def backward(self, dout, dx_extra=None):
+        """Replace ``grads`` for dout = ∂L/∂output (batch, m); return ∂L/∂x (batch, d).
+
+        ``dx_extra[l]``, when given, is a gradient on layer l's input from outside the
+        main path (the sparsity penalty's), added before it flows further down.
+        """
+        if self._cache is None:
+            raise RuntimeError("KAN.backward called before forward")
+        _, node_caches = self._cache
+        grads = {}
+        for l in reversed(range(self.depth)):
+            if node_caches[l] is not None:
+                dout = nodes.mult_backward(dout, node_caches[l])
+            dout = self.layers[l].backward(dout)
+            if dx_extra is not None:
+                dout = dout + dx_extra[l]
+            grads.update({f"layers.{l}.{n}": g for n, g in self.layers[l].grads.items()})
+        self.grads = {key: grads[key] for key in self.params}   # in params order
+        return dout
+
+    def layer_inputs(self, x):
+        """The input of every layer for x (batch, d): a list of (batch, in_l)."""
+        self.forward(x)
+        return self._cache[0]
+
+    # ------------------------------------------------------------------ training objective
+    def objective(self, x, y, loss_fn="mse", lamb=0.0, lamb_l1=1.0, lamb_entropy=2.0,
+                  lamb_coef=0.0, lamb_coefdiff=0.0):
+        """Training objective ℓ = ℓ_pred + λ(μ₁ Σ|Φ|₁ + μ₂ Σ S(Φ) + μ₃ Σ C₁ + μ₄ Σ C₂), and its gradient.
+
+        [KAN §2.5.1, eq. 2.20; DESIGN.md] ℓ_pred is the MSE or cross-entropy of ``losses.py``;
+        the penalty and its exact gradient, through every layer's inputs, are
+        ``regularize.py``'s. Returns (value, grads) with grads keyed as ``params``.
+        """
+        pred = self.forward(x)
+        value, dpred = losses.get_loss(loss_fn)(pred, y)
+        dx_extra, reg_grads = None, None
+        if lamb:
+            weights = regularize.Weights(lamb, lamb_l1, lamb_entropy, lamb_coef, lamb_coefdiff)
+            reg, dx_extra, reg_grads = regularize.penalty_and_grads(self.layers, self._cache[0], weights)
+            value += reg
+        self.backward(dpred, dx_extra)
+        if reg_grads is not None:
+            for key, g in reg_grads.items():
+                self.grads[key] = self.grads[key] + g
+        return value, self.grads
+
+    # ------------------------------------------------------------------ using a model
+    def predict(self, x):
+        """Output for x (batch, d): values for MSE models, logits for cross-entropy."""
+        return self.forward(x)
+
+    def predict_proba(self, x):
+        """Class probabilities (batch, n_classes), the softmax of the logits."""
+        return losses.softmax(self.forward(x))
+
+    def evaluate(self, dataset):
+        """Train and test RMSE, or accuracy when the labels are integer classes (n,)."""
+        out = {}
+        for part in ("train", "test"):
+            x, y = dataset[f"{part}_input"], np.asarray(dataset[f"{part}_label"])
+            pred = self.forward(x)
+            if y.ndim == 1 and y.dtype.kind in "iu":
+                out[f"{part}_accuracy"] = losses.accuracy(pred, y)
+            else:
+                out[f"{part}_rmse"] = losses.rmse(pred, y)
+        return out
+
+    # ------------------------------------------------------------------ training
+    def fit(self, dataset, opt="LBFGS", steps=100, lr=1.0, batch=-1, loss_fn="mse", lamb=0.0,
+            lamb_l1=1.0, lamb_entropy=2.0, lamb_coef=0.0, lamb_coefdiff=0.0, update_grid=True,
+            grid_update_num=10, stop_grid_update_step=50, log=1, seed=0):
+        """Train on ``dataset`` (``create_dataset``'s dict); returns the history of per-step arrays.
+
+        Arguments mirror pykan's ``fit``. ``lamb``… are the sparsity weights of
+        ``objective``; with ``update_grid`` the knots follow the batch ``grid_update_num``
+        times, evenly spaced over the first ``stop_grid_update_step`` steps (KAN §2.4).
+        ``log=0`` silences the progress line (else it is shown every ``log`` steps once a
+        run takes more than a couple of seconds). History keys: train_loss, test_loss
+        (RMSE, or mean cross-entropy), train_acc/test_acc for "ce", reg (the penalty),
+        n_edges (edges with |φ|₁ above ``prune.EDGE_TH``), objective, time.
+        Ctrl-C stops after the current step, leaving a consistent model.
+        """
+        from minikan import progress, train   # train.py knows no KAN; the glue is here
+        validate.check_choice(loss_fn, "loss_fn", ("mse", "ce", "cross_entropy"))
+        validate.check_choice(opt, "opt", train.OPTIMIZERS)
+        steps = validate.check_positive_int(steps, "steps")
+        validate.check_real(lr, "lr", minimum=0.0)
+        if not isinstance(batch, (int, np.integer)) or batch == 0 or batch < -1:
+            raise ValueError(f"batch must be -1 (full batch) or a positive int, got {batch!r}")
+        weights = regularize.Weights(*(validate.check_real(v, name, minimum=0.0) for v, name in (
+            (lamb, "lamb"), (lamb_l1, "lamb_l1"), (lamb_entropy, "lamb_entropy"),
+            (lamb_coef, "lamb_coef"), (lamb_coefdiff, "lamb_coefdiff"))))
+        x, y, x_test, y_test = validate.check_dataset(dataset, loss_fn, self.layers[0].in_dim, self.layers[-1].out_dim)
+        self.train_input = x
+        every = max(1, stop_grid_update_step // max(grid_update_num, 1))
+
+        def before_step(step, xb):
+            if update_grid and step < stop_grid_update_step and step % every == 0:
+                self.update_grid(xb)
+
+        def metrics(step):
+            return self._metrics(x, y, x_test, y_test, loss_fn, weights)
+        return train.fit(self, x, y, opt, steps, lr, batch, seed, objective_kwargs=dict(loss_fn=loss_fn, **weights._asdict()),
+                         before_step=before_step, metrics=metrics,
+                         progress=progress.ProgressLine(log) if log else None)
+
+    def _metrics(self, x, y, x_test, y_test, loss_fn, w):
+        """What ``fit`` records after a step: losses, penalty, edges above threshold."""
+        from minikan import prune
+        out = {}
+        for part, (xs, ys) in (("train", (x, y)), ("test", (x_test, y_test))):
+            pred = self.forward(xs)
+            if loss_fn == "mse":
+                out[f"{part}_loss"] = losses.rmse(pred, ys)
+            else:
+                out[f"{part}_loss"] = losses.cross_entropy(pred, ys)[0]
+                out[f"{part}_acc"] = losses.accuracy(pred, ys)
+        A = [regularize.edge_l1(layer, xl) for layer, xl in zip(self.layers, self.layer_inputs(x))]
+        out["reg"] = regularize.penalty_value(self.layers, A, w)
+        out["n_edges"] = int(sum((a > prune.EDGE_TH).sum() for a in A))
+        return out
+
+    def data_x(self, x=None):
+        """Samples for a data-dependent operation: ``x``, or the inputs of the last ``fit``."""
+        if x is not None:
+            return self.check_input(x)
+        if self.train_input is None:
+            raise ValueError("this operation needs samples: pass x (batch, "
+                             f"{self.layers[0].in_dim}) or call fit first")
+        return self.train_input
+
+    def update_grid(self, x=None):
+        """Move every layer's knots to its input samples, keeping each φ (KAN §2.4).
+
+        Layer by layer, each on the inputs the already-updated layers before it give.
+        """
+        x = self.data_x(x)
+        for l, layer in enumerate(self.layers):
+            layer.update_grid(self.layer_inputs(x)[l], self.grid_eps)
+
+    def refine(self, new_grid, x=None):
+        """A new model on grids of ``new_grid`` intervals, fitted to this one (grid extension, KAN §2.4)."""
+        inputs = self.layer_inputs(self.data_x(x))
+        new = self.copy()
+        new.layers = [layer.refined(new_grid, xl) for layer, xl in zip(self.layers, inputs)]
+        return new

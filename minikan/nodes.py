@@ -1,0 +1,98 @@
+"""Node operations between layers: sum nodes pass through, KAN 2.0 multiplication nodes multiply.
+
+Math: Ψ^(l) = M^(l) ∘ Φ^(l)                                    [KAN 2.0 arXiv:2408.10205, §2.1]
+A hidden layer of width [n_sum, n_mult] receives n_sum + Σ_g a_g sub-nodes from the KAN
+layer before it: the first n_sum pass through as sums; then each consecutive group of
+a_g sub-nodes (the arity of node g) is multiplied into one node. A plain KAN layer can
+only make a product through squares, 2xy = (x+y)² − (x² + y²); a multiplication node
+makes it explicit.
+
+Shapes: batch; n_sub = n_sum + Σ arities (sub-nodes in); n_nodes = n_sum + n_mult (out).
+"""
+import numpy as np
+
+
+def normalize_width(width, mult_arity=2):
+    """Width as [[n_sum, n_mult], …] and the arity of every multiplication node per layer.
+
+    ``width`` entries are ints (sum nodes only) or pairs [n_sum, n_mult]; ``mult_arity`` is
+    one int for every node, or a list with one entry per layer, each an int or a list of
+    one arity per multiplication node of that layer.
+    Returns: widths (list of [n_sum, n_mult]), arities (list of lists of ints).
+    """
+    if not isinstance(width, (list, tuple)) or len(width) < 2:
+        raise ValueError(f"width must be a list of at least 2 layer sizes, got {width!r}")
+    widths = []
+    for l, w in enumerate(width):
+        pair = list(w) if isinstance(w, (list, tuple)) else [w, 0]
+        if len(pair) != 2 or not all(_is_count(n) for n in pair):
+            raise ValueError(f"width[{l}] must be a non-negative integer or a pair "
+                             f"[n_sum, n_mult] of them, got {w!r}")
+        pair = [int(n) for n in pair]
+        if sum(pair) < 1:
+            raise ValueError(f"width[{l}] must have at least one node, got {w!r}")
+        if pair[1] and l in (0, len(width) - 1):
+            raise ValueError(f"width[{l}]: multiplication nodes are only allowed in hidden "
+                             f"layers, got {w!r} in the {'input' if l == 0 else 'output'} layer")
+        widths.append(pair)
+    return widths, _normalize_arity(widths, mult_arity)
+
+
+def _is_count(n):
+    return isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 0
+
+
+def _normalize_arity(widths, mult_arity):
+    if isinstance(mult_arity, (int, np.integer)) and not isinstance(mult_arity, bool):
+        per_layer = [[int(mult_arity)] * n_mult for _, n_mult in widths]
+    elif isinstance(mult_arity, (list, tuple)) and len(mult_arity) == len(widths):
+        per_layer = []
+        for l, (a, (_, n_mult)) in enumerate(zip(mult_arity, widths)):
+            a = [a] * n_mult if isinstance(a, (int, np.integer)) else list(a)
+            if len(a) != n_mult:
+                raise ValueError(f"mult_arity[{l}] must give one arity per multiplication node "
+                                 f"({n_mult}), got {mult_arity[l]!r}")
+            per_layer.append([int(v) for v in a])
+    else:
+        raise ValueError("mult_arity must be an int or a list with one entry per layer "
+                         f"({len(widths)}), got {mult_arity!r}")
+    for l, arities in enumerate(per_layer):
+        if any(a < 2 for a in arities):
+            raise ValueError(f"mult_arity must be at least 2 (a product of one factor is a "
+                             f"sum node), got {arities} in layer {l}")
+    return per_layer
+
+
+def mult_forward(z, n_sum, arities):
+    """Sum nodes pass through; each group of a_g sub-nodes becomes their product.
+
+    Parameters: z (batch, n_sub); n_sum; arities list of ints.
+    Returns: out (batch, n_nodes) and the cache.
+    """
+    out = np.empty((z.shape[0], n_sum + len(arities)))        # (batch, n_nodes)
+    out[:, :n_sum] = z[:, :n_sum]
+    start = n_sum
+    for g, a in enumerate(arities):
+        out[:, n_sum + g] = np.prod(z[:, start:start + a], axis=1)
+        start += a
+    return out, (z, n_sum, arities)
+
+
+def mult_backward(dout, cache):
+    """Product rule: ∂(Π_s z_s)/∂z_r = Π_{s≠r} z_s.  Returns dz (batch, n_sub).
+
+    The product of the others is built from prefix and suffix products, not by dividing
+    the whole product by z_r, so a zero factor is handled exactly.
+    """
+    z, n_sum, arities = cache
+    dz = np.empty_like(z)                                      # (batch, n_sub)
+    dz[:, :n_sum] = dout[:, :n_sum]
+    start = n_sum
+    for g, a in enumerate(arities):
+        Z = z[:, start:start + a]                              # (batch, a)
+        ones = np.ones((z.shape[0], 1))
+        before = np.cumprod(np.hstack([ones, Z[:, :-1]]), axis=1)            # Π_{s<r} z_s
+        after = np.cumprod(np.hstack([ones, Z[:, :0:-1]]), axis=1)[:, ::-1]  # Π_{s>r} z_s
+        dz[:, start:start + a] = dout[:, n_sum + g, None] * before * after
+        start += a
+    return dz

@@ -1,0 +1,125 @@
+"""Adam: stochastic gradient descent with bias-corrected moment estimates.
+
+Adam keeps, for every parameter entry, an exponential moving average of the
+gradient (first moment m) and of its square (second moment v), corrects both
+for their start at zero, and moves each entry by roughly ``lr`` in the
+direction of m, scaled down where gradients are large or noisy
+(Kingma & Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015, Alg. 1).
+
+Shapes: every moment array has the shape of the parameter array it belongs to.
+"""
+
+import numpy as np
+
+from minikan.validate import check_real
+
+
+class Adam:
+    r"""Adam optimiser over a dict of parameter arrays, updated in place.
+
+    .. math::
+        g_t = \nabla f(\theta_{t-1}) + \lambda \theta_{t-1}
+        m_t = \beta_1 m_{t-1} + (1 - \beta_1) g_t
+        v_t = \beta_2 v_{t-1} + (1 - \beta_2) g_t^2
+        \hat m_t = m_t / (1 - \beta_1^t), \quad \hat v_t = v_t / (1 - \beta_2^t)
+        \theta_t = \theta_{t-1} - \alpha \hat m_t / (\sqrt{\hat v_t} + \epsilon)
+                                                        [Kingma & Ba, Alg. 1]
+
+    Parameters
+    ----------
+    params : dict of str to ndarray
+        The trainable float arrays. They are updated in place
+        (``params[key][...] = ...``), so a model holding the same arrays sees
+        every update.
+    lr : float
+        Step size alpha.
+    beta1, beta2 : float
+        Decay rates of the first- and second-moment averages, in [0, 1).
+    eps : float
+        Added to sqrt(v_hat) so entries with a vanishing gradient history do
+        not divide by zero.
+    weight_decay : float
+        lambda above: an L2 penalty (lambda/2)·||theta||² whose gradient is
+        added to g *before* the moments, as in the original Adam and
+        ``torch.optim.Adam`` (not AdamW's decoupled decay).
+
+    Attributes
+    ----------
+    m, v : dict of str to ndarray
+        First and second moment estimates, shaped like ``params``.
+    t : int
+        Number of updates made so far (the t of the bias corrections).
+    """
+
+    def __init__(self, params, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
+        check_params(params)
+        self.lr = check_real(lr, "lr", minimum=0.0)
+        self.beta1 = check_real(beta1, "beta1", minimum=0.0, maximum=1.0)
+        self.beta2 = check_real(beta2, "beta2", minimum=0.0, maximum=1.0)
+        if self.beta1 == 1.0 or self.beta2 == 1.0:
+            # beta = 1 freezes the average at zero and the bias correction divides by 0.
+            raise ValueError(f"beta1 and beta2 must lie in [0, 1), got {beta1}, {beta2}")
+        self.eps = check_real(eps, "eps", minimum=0.0)
+        self.weight_decay = check_real(weight_decay, "weight_decay", minimum=0.0)
+        self.params = params
+        self.m = {key: np.zeros_like(theta) for key, theta in params.items()}
+        self.v = {key: np.zeros_like(theta) for key, theta in params.items()}
+        self.t = 0
+
+    def step(self, closure):
+        """Evaluate the objective once and make one Adam update.
+
+        Parameters
+        ----------
+        closure : callable
+            ``closure() -> (loss, grads)`` at the current params; ``grads`` has
+            the keys and shapes of ``params``.
+
+        Returns
+        -------
+        loss : float
+            The loss at the params *before* the update. If the loss or any
+            gradient entry is NaN or inf, nothing is updated (params, moments
+            and t stay as they were), so no non-finite value reaches the params;
+            the caller sees the non-finite loss and decides what to do.
+        """
+        loss, grads = closure()
+        loss = float(loss)
+        check_grads(grads, self.params)
+        if not (np.isfinite(loss) and all(np.isfinite(g).all() for g in grads.values())):
+            return loss
+        self.t += 1
+        bias1 = 1.0 - self.beta1 ** self.t      # both corrections -> 1 as t grows
+        bias2 = 1.0 - self.beta2 ** self.t
+        for key, theta in self.params.items():
+            g = grads[key] + self.weight_decay * theta          # same shape as theta
+            m, v = self.m[key], self.v[key]
+            m[...] = self.beta1 * m + (1.0 - self.beta1) * g
+            v[...] = self.beta2 * v + (1.0 - self.beta2) * g * g
+            m_hat, v_hat = m / bias1, v / bias2
+            theta[...] = theta - self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+        return loss
+
+
+def check_params(params):
+    """Raise unless params is a non-empty dict of float ndarrays (shared with lbfgs.py)."""
+    if not isinstance(params, dict) or not params:
+        raise TypeError("params must be a non-empty dict of float arrays, "
+                        f"got {type(params).__name__}")
+    for key, theta in params.items():
+        if not isinstance(theta, np.ndarray) or theta.dtype.kind != "f":
+            kind = getattr(theta, "dtype", type(theta).__name__)
+            raise TypeError(
+                f"params[{key!r}] must be a float ndarray (updated in place), got {kind}")
+
+
+def check_grads(grads, params):
+    """Raise unless grads is a dict with the keys of params and matching shapes."""
+    if not isinstance(grads, dict):
+        raise TypeError(f"closure must return (loss, grads dict), got {type(grads).__name__}")
+    if grads.keys() != params.keys():
+        raise ValueError(f"closure must return grads with keys {list(params)}, got {list(grads)}")
+    for key, theta in params.items():
+        if np.shape(grads[key]) != theta.shape:
+            raise ValueError(
+                f"grads[{key!r}] must have shape {theta.shape}, got {np.shape(grads[key])}")

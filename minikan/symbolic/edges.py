@@ -1,0 +1,63 @@
+"""Symbolic edges: an edge fixed to a·f(b·x + c) + d, with its hand-written backward.
+
+Once an edge's spline looks like a known function, fixing it (KAN arXiv:2404.19756,
+§2.5.1 step 3) replaces the spline by f from the library, with four trainable numbers
+(a, b, c, d) kept in the layer's ``sym_affine`` (in, out, 4). Training can go on after
+fixing: the affine parameters are fine-tuned by the same optimisers.
+
+Shapes: batch; in_dim, out_dim; n_sym symbolic edges, in the order of ``edge_index``.
+"""
+import numpy as np
+
+from minikan.symbolic.library import LIBRARY
+
+
+def edge_index(symbolic):
+    """Input and output indices (i, j) of the symbolic edges, in sorted order: 2 × (n_sym,)."""
+    keys = sorted(symbolic)
+    return (np.array([i for i, _ in keys], dtype=np.intp),
+            np.array([j for _, j in keys], dtype=np.intp))
+
+
+def scatter_matrix(symbolic, out_dim):
+    """S (n_sym, out_dim) with S[e, j_e] = 1, so that y += v @ S adds each edge to its node."""
+    _, j = edge_index(symbolic)
+    S = np.zeros((len(j), out_dim))
+    S[np.arange(len(j)), j] = 1.0
+    return S
+
+
+def values(x, sym_affine, symbolic):
+    """v_e = a·f(b·x_i + c) + d for every symbolic edge e = (i, j).
+
+    Parameters: x (batch, in_dim); sym_affine (in_dim, out_dim, 4); symbolic {(i, j): name}.
+    Returns: v (batch, n_sym) and the cache for ``values_backward``.
+    """
+    i, j = edge_index(symbolic)
+    names = [symbolic[key] for key in sorted(symbolic)]
+    a, b, c, d = sym_affine[i, j].T                            # 4 × (n_sym,)
+    z = b * x[:, i] + c                                        # (batch, n_sym)
+    fz, dfz = np.empty_like(z), np.empty_like(z)
+    for name in set(names):                                    # one call per function
+        cols = [e for e, n in enumerate(names) if n == name]
+        fz[:, cols] = LIBRARY[name].f(z[:, cols])
+        dfz[:, cols] = LIBRARY[name].df(z[:, cols])
+    v = a * fz + d                                             # (batch, n_sym)
+    return v, (x, i, j, fz, dfz, a, b, sym_affine.shape)
+
+
+def values_backward(dv, cache):
+    """Chain rule through v = a·f(z) + d, z = b·x + c, given dv = ∂L/∂v (batch, n_sym).
+
+    ∂v/∂a = f(z), ∂v/∂d = 1, ∂v/∂z = a·f'(z), and z passes that on as ∂z/∂b = x,
+    ∂z/∂c = 1, ∂z/∂x = b.
+    Returns: dx (batch, in_dim); dsym_affine (in_dim, out_dim, 4).
+    """
+    x, i, j, fz, dfz, a, b, shape = cache
+    dz = dv * a * dfz                                          # (batch, n_sym)
+    dsym = np.zeros(shape)                                     # (in_dim, out_dim, 4)
+    dsym[i, j] = np.stack([(dv * fz).sum(0), (dz * x[:, i]).sum(0), dz.sum(0), dv.sum(0)], axis=1)
+    to_input = np.zeros((len(i), x.shape[1]))                  # (n_sym, in_dim): edge e reads x_{i_e}
+    to_input[np.arange(len(i)), i] = 1.0
+    dx = (dz * b) @ to_input                                   # (batch, in_dim)
+    return dx, dsym

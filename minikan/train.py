@@ -1,0 +1,99 @@
+"""The fit loop: batches, the optimiser, a history, stopping — and nothing about KANs.
+
+It drives any object with ``params`` (dict of arrays) and ``objective(x, y, **kw)``
+returning (value, grads) — minGPT's trainer "could apply to any arbitrary neural network",
+and so can this one. What is specific to a model (KAN grid updates, which metrics to
+record, how progress is shown) comes in as callbacks.
+"""
+import signal
+import threading
+import time
+from collections import defaultdict
+
+import numpy as np
+
+from minikan import validate
+from minikan.optim import LBFGS, Adam
+
+OPTIMIZERS = ("LBFGS", "Adam")
+
+# pykan's L-BFGS settings, so that one step here is one step there: 20 iterations and at
+# most 25 objective evaluations per step, history 10, and tolerances so small that a
+# step never stops early on them.
+LBFGS_SETTINGS = dict(max_iter=20, history_size=10, tolerance_grad=1e-32, tolerance_change=1e-32)
+
+
+def make_optimizer(opt, params, lr):
+    """An optimiser by name ("LBFGS" or "Adam") over ``params``."""
+    validate.check_choice(opt, "opt", OPTIMIZERS)
+    if opt == "LBFGS":
+        return LBFGS(params, lr=lr, **LBFGS_SETTINGS)
+    return Adam(params, lr=lr)
+
+
+class _StopOnInterrupt:
+    """Ctrl-C sets a flag that the loop reads after each step, so a step always finishes.
+
+    Signal handlers can only be installed from the main thread; elsewhere Ctrl-C is not
+    delivered to this loop anyway, and the context does nothing.
+    """
+
+    def __enter__(self):
+        self.stop, self._old = False, None
+        if threading.current_thread() is threading.main_thread():
+            self._old = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame):
+        self.stop = True
+
+    def __exit__(self, *exc):
+        if self._old is not None:
+            signal.signal(signal.SIGINT, self._old)
+
+
+def fit(model, x, y, opt="LBFGS", steps=100, lr=1.0, batch=-1, seed=0, objective_kwargs=None,
+        before_step=None, metrics=None, progress=None):
+    """Minimise ``model.objective`` on (x, y) for ``steps`` optimiser steps.
+
+    Parameters
+    ----------
+    model : object with ``params`` and ``objective(x, y, **objective_kwargs)``.
+    x, y : arrays with one row per sample, already validated by the caller.
+    opt, steps, lr : optimiser name, number of steps, its learning rate.
+    batch : int
+        -1 (or ≥ n) for the full batch; else a fresh random batch of that size each step.
+    seed : int or Generator, for the batches.
+    before_step(step, x_batch) : called before each step (e.g. grid updates).
+    metrics(step) -> dict : values recorded after each step (e.g. test loss).
+    progress(step, steps, record) : shown after each step.
+
+    Returns
+    -------
+    history : dict of arrays, one entry per completed step: ``objective``, ``time``
+    (seconds since the start) and every key ``metrics`` returns. Ctrl-C ends the loop
+    after the current step; the history so far is returned.
+    """
+    rng = validate.as_rng(seed)
+    n = len(x)
+    optimizer = make_optimizer(opt, model.params, lr)
+    kwargs = objective_kwargs or {}
+    history = defaultdict(list)
+    start = time.perf_counter()
+    with _StopOnInterrupt() as interrupt:
+        for step in range(steps):
+            rows = slice(None) if batch < 0 or batch >= n else rng.choice(n, batch, replace=False)
+            xb, yb = x[rows], y[rows]
+            if before_step is not None:
+                before_step(step, xb)
+            value = optimizer.step(lambda: model.objective(xb, yb, **kwargs))
+            record = {"objective": float(value), "time": time.perf_counter() - start}
+            if metrics is not None:
+                record.update(metrics(step))
+            for key, v in record.items():
+                history[key].append(v)
+            if progress is not None:
+                progress(step, steps, record)
+            if interrupt.stop:
+                break
+    return {key: np.asarray(v) for key, v in history.items()}

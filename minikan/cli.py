@@ -4,6 +4,7 @@ demo       the seeds' story on f(x, y) = exp(sin(πx) + y²): train, prune, refi
 gradcheck  every hand-written backward in minikan against central finite differences
 """
 import argparse
+
 import numpy as np
 
 from minikan import gradcheck, losses

@@ -213,7 +213,7 @@ class KAN:
         n_edges (edges with |φ|₁ above ``prune.EDGE_TH``), objective, time.
         Ctrl-C stops after the current step, leaving a consistent model.
         """
-        from minikan import progress, train   # train.py knows no KAN; the glue is here
+        from minikan import progress, train  # train.py knows no KAN; the glue is here
         validate.check_choice(loss_fn, "loss_fn", ("mse", "ce", "cross_entropy"))
         validate.check_choice(opt, "opt", train.OPTIMIZERS)
         steps = validate.check_positive_int(steps, "steps")
@@ -223,7 +223,8 @@ class KAN:
         weights = regularize.Weights(*(validate.check_real(v, name, minimum=0.0) for v, name in (
             (lamb, "lamb"), (lamb_l1, "lamb_l1"), (lamb_entropy, "lamb_entropy"),
             (lamb_coef, "lamb_coef"), (lamb_coefdiff, "lamb_coefdiff"))))
-        x, y, x_test, y_test = validate.check_dataset(dataset, loss_fn, self.layers[0].in_dim, self.layers[-1].out_dim)
+        x, y, x_test, y_test = validate.check_dataset(
+            dataset, loss_fn, self.layers[0].in_dim, self.layers[-1].out_dim)
         self.train_input = x
         every = max(1, stop_grid_update_step // max(grid_update_num, 1))
 
@@ -233,7 +234,8 @@ class KAN:
 
         def metrics(step):
             return self._metrics(x, y, x_test, y_test, loss_fn, weights)
-        return train.fit(self, x, y, opt, steps, lr, batch, seed, objective_kwargs=dict(loss_fn=loss_fn, **weights._asdict()),
+        return train.fit(self, x, y, opt, steps, lr, batch, seed,
+                         objective_kwargs=dict(loss_fn=loss_fn, **weights._asdict()),
                          before_step=before_step, metrics=metrics,
                          progress=progress.ProgressLine(log) if log else None)
 

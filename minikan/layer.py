@@ -230,6 +230,18 @@ class KANLayer:
         new.params["coef"] = bspline.curve_to_coef(x, self.spline_values(x), new.knots, self.k)
         return new
 
+    def restrict(self, rows, cols):
+        """Keep only inputs ``rows`` and outputs ``cols`` (index lists), in place."""
+        rows, cols = np.asarray(rows, dtype=np.intp), np.asarray(cols, dtype=np.intp)
+        self.mask = self.mask[np.ix_(rows, cols)]
+        self.knots = self.knots[rows]
+        self.params = {name: v[np.ix_(rows, cols)].copy() for name, v in self.params.items()}
+        new_i = {int(i): a for a, i in enumerate(rows)}
+        new_j = {int(j): b for b, j in enumerate(cols)}
+        self.symbolic = {(new_i[i], new_j[j]): name for (i, j), name in self.symbolic.items()
+                         if i in new_i and j in new_j}
+        self.grads, self._cache = None, None
+
     def copy(self):
         new = object.__new__(KANLayer)
         new.k, new.knots, new.mask = self.k, self.knots.copy(), self.mask.copy()

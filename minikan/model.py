@@ -273,6 +273,21 @@ class KAN:
         for l, layer in enumerate(self.layers):
             layer.update_grid(self.layer_inputs(x)[l], self.grid_eps)
 
+    def attribute(self, x=None, mode="l1"):
+        """Edge and node scores on x or the last fit's inputs (``prune.scores``)."""
+        from minikan import prune
+        return prune.scores(self, self.data_x(x), mode)
+
+    def prune(self, node_th=1e-2, edge_th=3e-2, x=None, mode="l1"):
+        """A new, smaller model without weak nodes and edges (``prune.prune``); self is unchanged."""
+        from minikan import prune
+        return prune.prune(self, node_th, edge_th, x, mode)
+
+    def prune_input(self, threshold=3e-2, x=None):
+        """A new model without the inputs none of whose edges matter; names are kept."""
+        from minikan import prune
+        return prune.prune_input(self, threshold, x)
+
     def refine(self, new_grid, x=None):
         """A new model on grids of ``new_grid`` intervals, fitted to this one (grid extension, KAN §2.4)."""
         inputs = self.layer_inputs(self.data_x(x))

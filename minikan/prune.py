@@ -1,3 +1,155 @@
-"""Attribution scores and pruning (placeholder constants; pruning follows)."""
-NODE_TH = 1e-2
-EDGE_TH = 3e-2
+"""Attribution scores and pruning: cut a trained KAN down to the edges that matter.
+
+Two ways to score (KAN arXiv:2404.19756 §2.5.1; KAN 2.0 arXiv:2408.10205 §4.1):
+- "l1": the edge score is |φ|₁ = mean_s |φ(x_s)| on the data; a hidden node's incoming
+  score is the max over its incoming edges, its outgoing score the max over its outgoing
+  edges; it survives if both exceed ``node_th``.
+- "attribution": importance flows back from the outputs. Output nodes score 1; an edge
+  gets its output node's score times its share of that node's spread,
+  B_{l,i,j} = A_{l+1,j} · std(φ_{l,j,i}) / std(x_{l+1,j}), and a node sums its outgoing
+  edges' scores, A_{l,i} = Σ_j B_{l,i,j}. A hidden node survives if A_{l,i} > node_th.
+
+``prune`` does nodes, then edges (score < ``edge_th`` → masked), then removes the hidden
+nodes left with no incoming or no outgoing edge, and builds a new, smaller model with the
+dead nodes physically gone. Removing a node also removes its edges, so the new model
+equals the original with those edges masked. Multiplication nodes count their sub-nodes'
+incoming edges as theirs; removing one removes its sub-nodes.
+"""
+import numpy as np
+
+from minikan import regularize, validate
+
+NODE_TH = 1e-2   # KAN paper's default node threshold
+EDGE_TH = 3e-2   # KAN paper's default edge threshold
+MODES = ("l1", "attribution")
+
+
+def _subnode_groups(model, l):
+    """For the nodes of layer l (l ≥ 1): the list of sub-node columns of layer l-1 feeding each."""
+    n_sum, _ = model.width[l]
+    groups = [[s] for s in range(n_sum)]
+    start = n_sum
+    for a in model.arities[l]:
+        groups.append(list(range(start, start + a)))
+        start += a
+    return groups
+
+
+def scores(model, x, mode="l1"):
+    """Edge scores per layer (in_l, out_l) and node scores per layer, on samples x (batch, d).
+
+    Returns {"edge": [...], "node": [...]}; node scores of layer l are (n_nodes_l,), for
+    "l1" the min of incoming and outgoing score (inputs: outgoing only; outputs: incoming).
+    """
+    validate.check_choice(mode, "mode", MODES)
+    inputs = model.layer_inputs(x)                                     # list of (batch, in_l)
+    if mode == "l1":
+        edge = [regularize.edge_l1(layer, xl) for layer, xl in zip(model.layers, inputs)]
+        node = []
+        for l in range(model.depth + 1):
+            out_score = edge[l].max(axis=1) if l < model.depth else np.inf
+            in_score = (np.array([edge[l - 1][:, g].max() for g in _subnode_groups(model, l)])
+                        if l > 0 else np.inf)
+            node.append(np.minimum(in_score, out_score) * np.ones(sum(model.width[l])))
+        return {"edge": edge, "node": node}
+    return _attribution(model, inputs)
+
+
+def _attribution(model, inputs):
+    """KAN 2.0 attribution scores, from the outputs back to the inputs."""
+    A = np.ones(sum(model.width[-1]))                                  # output nodes score 1
+    edge, node = [None] * model.depth, [None] * (model.depth + 1)
+    node[-1] = A
+    for l in reversed(range(model.depth)):
+        layer = model.layers[l]
+        groups = _subnode_groups(model, l + 1)
+        sub_score = np.empty(layer.out_dim)                            # a sub-node inherits its node's score
+        for n, g in enumerate(groups):
+            sub_score[g] = A[n]
+        sub_values = np.zeros((len(inputs[l]), layer.out_dim))          # (batch, out_l): sub-node values
+        for rows in regularize._chunks(len(inputs[l]), layer.in_dim, layer.out_dim, regularize.CHUNK_ELEMENTS):
+            phi, _ = layer.edge_forward(inputs[l][rows])                # (rows, in, out)
+            sub_values[rows] = phi.sum(axis=1)
+        phi_std = _edge_std(layer, inputs[l])
+        spread = sub_values.std(axis=0)                                 # (out_l,)
+        share = np.divide(phi_std, spread, out=np.zeros_like(phi_std), where=spread > 0)
+        edge[l] = share * sub_score                                     # B_{l,i,j}
+        A = edge[l].sum(axis=1)                                         # A_{l,i}
+        node[l] = A
+    return {"edge": edge, "node": node}
+
+
+def _edge_std(layer, x):
+    """std over samples of each φ_{j,i}(x_i), accumulated in slices: (in, out)."""
+    n, s1, s2 = len(x), 0.0, 0.0
+    for rows in regularize._chunks(n, layer.in_dim, layer.out_dim, regularize.CHUNK_ELEMENTS):
+        phi, _ = layer.edge_forward(x[rows])
+        s1, s2 = s1 + phi.sum(axis=0), s2 + (phi ** 2).sum(axis=0)
+    return np.sqrt(np.maximum(s2 / n - (s1 / n) ** 2, 0.0))
+
+
+def prune(model, node_th=NODE_TH, edge_th=EDGE_TH, x=None, mode="l1"):
+    """A new, smaller model: weak hidden nodes and edges removed. The original is untouched."""
+    node_th = validate.check_real(node_th, "node_th", minimum=0.0)
+    edge_th = validate.check_real(edge_th, "edge_th", minimum=0.0)
+    s = scores(model, model.data_x(x), mode)
+    masks = [layer.mask * (e >= edge_th) for layer, e in zip(model.layers, s["edge"])]
+    alive = [np.ones(sum(w), bool) for w in model.width]
+    for l in range(1, model.depth):
+        alive[l] = s["node"][l] > node_th
+    while True:                       # nodes left without incoming or outgoing edges go too
+        _cut_dead(model, masks, alive)
+        changed = False
+        for l in range(1, model.depth):
+            has_in = np.array([masks[l - 1][:, g].any() for g in _subnode_groups(model, l)])
+            has_out = masks[l].any(axis=1)
+            now = alive[l] & has_in & has_out
+            changed |= bool((now != alive[l]).any())
+            alive[l] = now
+        if not changed:
+            return _rebuild(model, masks, alive)
+
+
+def _cut_dead(model, masks, alive):
+    """Mask every edge into or out of a dead node (in place)."""
+    for l in range(model.depth):
+        masks[l][~alive[l], :] = 0.0
+        for n, g in enumerate(_subnode_groups(model, l + 1)):
+            if not alive[l + 1][n]:
+                masks[l][:, g] = 0.0
+
+
+def _rebuild(model, masks, alive, keep_inputs=None):
+    """The model restricted to the live nodes, with the given masks."""
+    new = model.copy()
+    alive = list(alive)
+    if keep_inputs is not None:
+        alive[0] = keep_inputs
+    for l in range(model.depth + 1):
+        n_sum = model.width[l][0]
+        idx = np.flatnonzero(alive[l])
+        new.width[l] = [int((idx < n_sum).sum()), int((idx >= n_sum).sum())]
+        new.arities[l] = [model.arities[l][n - n_sum] for n in idx if n >= n_sum]
+    for l, layer in enumerate(new.layers):
+        rows = np.flatnonzero(alive[l])
+        groups = _subnode_groups(model, l + 1)
+        cols = [c for n in np.flatnonzero(alive[l + 1]) for c in groups[n]]
+        layer.mask = masks[l].copy()
+        layer.restrict(rows, cols)
+    new.input_names = [name for name, a in zip(model.input_names, alive[0]) if a]
+    if new.train_input is not None:
+        new.train_input = new.train_input[:, alive[0]]
+    return new
+
+
+def prune_input(model, threshold=EDGE_TH, x=None):
+    """A new model without the inputs whose edges all score below ``threshold`` (names kept)."""
+    threshold = validate.check_real(threshold, "threshold", minimum=0.0)
+    edge = scores(model, model.data_x(x), "l1")["edge"][0]
+    keep = (edge * model.layers[0].mask).max(axis=1) >= threshold
+    if not keep.any():
+        raise ValueError(f"prune_input would remove every input (all edge scores < threshold={threshold})")
+    masks = [layer.mask.copy() for layer in model.layers]
+    masks[0][~keep] = 0.0
+    alive = [np.ones(sum(w), bool) for w in model.width]
+    return _rebuild(model, masks, alive, keep_inputs=keep)

@@ -9,12 +9,12 @@ How one fit works (``fit_affine``):
 
 1. For fixed (b, c) the model is linear in (a, d), so the best (a, d) and the resulting R²
    have a closed form: R² is the squared correlation of f(b·x + c) with y.
-2. That R² is evaluated on an n_grid × n_grid grid of (b, c), vectorised in chunks; the grid
-   is then zoomed into the best cell ``n_zoom`` times.
+2. That R² is evaluated on an n_grid × n_grid grid of (b, c), vectorised in chunks; a
+   smaller grid then zooms into the best cell ``n_zoom`` times.
 3. From the best grid point, all four parameters are refined by Levenberg–Marquardt with
    the analytic Jacobian (from ``df``); the result is kept only if it raises R².
-4. The parameters are reported in a canonical form (b ≥ 0 for even/odd f, c reduced by f's
-   period); the curve is unchanged.
+4. The parameters are reported in a canonical form (b ≥ 0 for even or odd f, a ≥ 0 for sin
+   and cos, c reduced by f's period); the curve is unchanged.
 
 Shapes: N samples; nb, nc grid sizes along b and c.
 """
@@ -25,10 +25,12 @@ from scipy.optimize import least_squares
 
 from minikan.symbolic.library import Primitive, get_library
 
-# Grid points per axis at each zoom level, and how often to zoom. 31 points over the default
-# b ∈ [−10, 10] is a step of 0.67, fine enough to land in sin(b·x)'s right basin for x in
-# [−1, 1]; each zoom shrinks the step ~15×, so LM starts within ~1e-3 of the optimum.
+# Grid points per axis. 31 points over the default b ∈ [−10, 10] is a step of 0.67, fine
+# enough to land in sin(b·x)'s right basin for x in [−1, 1]. A zoom only has to place the
+# optimum inside one cell, so it uses a smaller grid: 11 points over ±1 cell shrink the step
+# 5× per zoom, and after two zooms LM starts within ~0.03 of the optimum, well inside its basin.
 N_GRID = 31
+N_ZOOM_GRID = 11
 N_ZOOM = 2
 # Largest (b, c, sample) block evaluated at once: 2**21 float64 ≈ 16 MB per temporary.
 CHUNK_ELEMS = 2**21
@@ -46,6 +48,11 @@ MIN_POINTS = 4
 # spread, is "exact": beyond what a trained spline edge resolves, so differences past it are
 # not evidence for one primitive over another, and ties fall to complexity.
 R2_FLOOR = 1e-10
+# log2(1 − R²) is compared in steps of 0.25 bit (≈ 19% in 1 − R²). Finer differences are what
+# a more flexible primitive gains by fitting noise (cos(b·x) with b → 0 mimics x² plus a small
+# x⁴ term), not evidence of a better function; rounding turns them into ties, which fall to
+# complexity and library order. The step is 1/16 of one complexity unit at weight_simple 0.8.
+FIT_BITS_STEP = 0.25
 WEIGHT_SIMPLE = 0.8
 
 
@@ -127,7 +134,7 @@ def _grid_r2(x, y, prim, bs, cs):
     rows = max(1, CHUNK_ELEMS // (cs.size * x.size))           # b values per chunk
     for start in range(0, bs.size, rows):
         b = bs[start:start + rows, None, None]                 # (rows, 1, 1)
-        with np.errstate(over="ignore", invalid="ignore"):     # overflow is masked below
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):   # masked below
             F = prim.f(b * x + cs[None, :, None])              # (rows, nc, N)
             mean = F.mean(axis=-1, keepdims=True)              # (rows, nc, 1)
             Fc = F - mean                                      # (rows, nc, N)
@@ -149,8 +156,8 @@ def _search_bc(x, y, prim, b_range, c_range, n_grid, n_zoom):
         ib, ic = np.unravel_index(np.argmax(r2), r2.shape)
         b, c = bs[ib], cs[ic]
         db, dc = bs[1] - bs[0], cs[1] - cs[0]                  # current cell size
-        bs = np.linspace(max(b - db, b_lo), min(b + db, b_hi), n_grid)
-        cs = np.linspace(max(c - dc, c_lo), min(c + dc, c_hi), n_grid)
+        bs = np.linspace(max(b - db, b_lo), min(b + db, b_hi), N_ZOOM_GRID)
+        cs = np.linspace(max(c - dc, c_lo), min(c + dc, c_hi), N_ZOOM_GRID)
     return float(b), float(c)
 
 
@@ -201,7 +208,7 @@ def fit_affine(x, y, prim, b_range=(-10, 10), c_range=(-10, 10), n_grid=N_GRID, 
     b_range, c_range : (lo, hi)
         Search box for the inner scale b and shift c (LM may end slightly outside it).
     n_grid : int
-        Grid points per axis at each zoom level (≥ 3).
+        Grid points per axis of the first, coarse grid (≥ 3).
     refine : bool
         Polish (a, b, c, d) by Levenberg–Marquardt after the grid search.
     n_zoom : int
@@ -253,7 +260,7 @@ def fit_affine(x, y, prim, b_range=(-10, 10), c_range=(-10, 10), n_grid=N_GRID, 
 def score(r2, complexity, weight_simple=WEIGHT_SIMPLE):
     """Ranking score of a fit: lower is better.
 
-    .. math:: s = w\\,C + (1 - w)\\log_2 \\mathrm{clip}(1 - R^2, R2\\_FLOOR, 1)
+    .. math:: s = w\\,C + (1 - w)\\,\\mathrm{round}_{1/4}\\log_2 \\mathrm{clip}(1 - R^2, R2\\_FLOOR, 1)
 
     pykan's trade-off (KAN arXiv:2404.19756 §2.5.1; w = ``weight_simple``, C = complexity):
     each bit halves the unexplained variance, and at w = 0.8 one unit of complexity costs
@@ -265,10 +272,12 @@ def score(r2, complexity, weight_simple=WEIGHT_SIMPLE):
       if it is itself within 2^(4ΔC)·1e-10 (≤ 4e-7 for ΔC ≤ 3), i.e. practically exact too;
     - complexities stop at 3, so 4·3 = 12 bits < log2(1e4) ≈ 13.3 bits: any fit with
       R² > 0.9999 outranks the zero function (C = 0, R² = 0, score 0).
-    R² ≤ 0 (no better than the mean) scores 0 bits.
+    R² ≤ 0 (no better than the mean) scores 0 bits; bits are rounded to FIT_BITS_STEP so that
+    noise-level differences between equally simple primitives tie.
     """
     unexplained = np.clip(1.0 - np.asarray(r2, dtype=float), R2_FLOOR, 1.0)
-    return weight_simple * np.asarray(complexity) + (1 - weight_simple) * np.log2(unexplained)
+    bits = np.round(np.log2(unexplained) / FIT_BITS_STEP) * FIT_BITS_STEP
+    return weight_simple * np.asarray(complexity) + (1 - weight_simple) * bits
 
 
 @dataclass(frozen=True)

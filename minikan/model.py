@@ -288,6 +288,32 @@ class KAN:
         from minikan import prune
         return prune.prune_input(self, threshold, x)
 
+    # ------------------------------------------------------------------ symbolic (symbolic/fix.py, formula.py)
+    def suggest_symbolic(self, l, i, j, lib=None, topk=5, weight_simple=0.8, x=None):
+        """Library functions ranked by how well a·f(b·x+c)+d fits edge (l, i, j); rows, best first."""
+        from minikan.symbolic import fix
+        return fix.suggest_symbolic(self, l, i, j, lib, topk, weight_simple, x)
+
+    def fix_symbolic(self, l, i, j, name, fit_params=True, x=None):
+        """Make edge (l, i, j) the library function ``name``, fitted to its spline; returns the fit."""
+        from minikan.symbolic import fix
+        return fix.fix_symbolic(self, l, i, j, name, fit_params, x)
+
+    def unfix_symbolic(self, l, i, j):
+        """Give edge (l, i, j) its spline back."""
+        from minikan.symbolic import fix
+        fix.unfix_symbolic(self, l, i, j)
+
+    def auto_symbolic(self, lib=None, r2_threshold=0.0, weight_simple=0.8, x=None):
+        """Fix every active spline edge to its best library function; returns rows (l, i, j, name, r2)."""
+        from minikan.symbolic import fix
+        return fix.auto_symbolic(self, lib, r2_threshold, weight_simple, x)
+
+    def symbolic_formula(self, var=None, digits=None, snap=None):
+        """One sympy expression per output; exact unless ``digits``/``snap`` (symbolic/formula.py)."""
+        from minikan.symbolic import formula
+        return formula.symbolic_formula(self, var, digits, snap)
+
     def refine(self, new_grid, x=None):
         """A new model on grids of ``new_grid`` intervals, fitted to this one (grid extension, KAN §2.4)."""
         inputs = self.layer_inputs(self.data_x(x))

@@ -135,6 +135,13 @@ def test_suggest_ranks_the_generator_first(name):
     assert best.name == name                                        # stronger: the generator
 
 
+def test_noise_fitting_does_not_beat_the_generator():
+    # cos(b·x), b → 0, mimics x² plus a small x⁴ term and so fits noise slightly better;
+    # with equal complexity that must tie (FIT_BITS_STEP) and fall to library order.
+    y = generate("x^2") + 0.01 * np.random.default_rng(0).normal(size=X.size)
+    assert suggest(X, y, lib=["x^2", "sin", "cos"])[0].name == "x^2"
+
+
 def test_suggest_order_follows_score_then_complexity():
     rows = suggest(X, generate("sin"), topk=None)
     keys = [(r.score, r.complexity) for r in rows]
@@ -147,6 +154,8 @@ def test_score_floor_and_guarantee():
     assert score(1.0, 2) == score(1 - R2_FLOOR / 10, 2)            # past the floor: exact
     assert score(0.9999 + 1e-9, 3) < score(0.0, 0)                 # R² > 0.9999 beats zero
     assert score(-5.0, 1) == score(0.0, 1)                          # worse than the mean: 0 bits
+    assert score(1 - 1.0e-3, 2) == score(1 - 1.05e-3, 2)            # noise-level difference
+    assert score(1 - 1e-3, 2) < score(1 - 2e-3, 2)                  # a real one
 
 
 def test_r2_threshold_filters_rows():

@@ -349,14 +349,19 @@ def _as_library(lib):
                     f"got {type(lib).__name__}")
 
 
-_COLUMNS = ("rank", "name", "r2", "complexity", "score", "a", "b", "c", "d", "n_clamped")
+_COLUMNS = ("rank", "name", "r2", "1-r2", "complexity", "score", "a", "b", "c", "d",
+            "n_clamped")
 
 
 def format_table(rows):
-    """A printable table of ``suggest``'s rows, one line per primitive, with a header."""
-    lines = ["{:>4}  {:<10} {:>14} {:>10} {:>9} {:>11} {:>11} {:>11} {:>11} {:>9}"
+    """A printable table of ``suggest``'s rows, one line per primitive under a header.
+
+    1 − R² is shown beside R² because near-exact fits all print as 1.00000000.
+    """
+    lines = ["{:>4}  {:<10} {:>10} {:>8} {:>10} {:>7} {:>10} {:>10} {:>10} {:>10} {:>9}"
              .format(*_COLUMNS)]
     for rank, r in enumerate(rows, start=1):
-        lines.append(f"{rank:>4}  {r.name:<10} {r.r2:>14.10f} {r.complexity:>10d} {r.score:>9.3f} "
-                     f"{r.a:>11.4g} {r.b:>11.4g} {r.c:>11.4g} {r.d:>11.4g} {r.n_clamped:>9d}")
+        lines.append(f"{rank:>4}  {r.name:<10} {r.r2:>10.8f} {1 - r.r2:>8.1e} {r.complexity:>10d} "
+                     f"{r.score:>7.2f} {r.a:>10.4g} {r.b:>10.4g} {r.c:>10.4g} {r.d:>10.4g} "
+                     f"{r.n_clamped:>9d}")
     return "\n".join(lines)

@@ -1,0 +1,225 @@
+"""Tests for minikan.bspline: the basis against scipy and against the recursion, its properties,
+its derivative, curve → coefficients, and the knot grids."""
+import numpy as np
+import pytest
+from scipy.interpolate import BSpline
+
+from minikan import bspline
+from minikan.gradcheck import rel_error
+
+DEGREES = [0, 1, 2, 3, 5]
+EXACT = 1e-12        # the basis is a few flops per value: agreement to rounding
+
+
+def base_points(rng, n=40):
+    """Random points of the base interval [-1, 1], with both ends exactly."""
+    return np.concatenate([[-1.0, 1.0], rng.uniform(-1.0, 1.0, n)])      # (n + 2,)
+
+
+def nonuniform_knots(G, k, in_dim, seed=0):
+    """Knots adapted to skewed samples on [-1, 1] (both ends included): a non-uniform grid."""
+    rng = np.random.default_rng(seed)
+    x = np.concatenate([[[-1.0] * in_dim, [1.0] * in_dim], rng.uniform(-1, 1, (200, in_dim)) ** 3])
+    return bspline.adaptive_knots(x, G, k, grid_eps=0.3)                  # (in_dim, G + 2k + 1)
+
+
+def cox_de_boor(x, t, k):
+    """B_{m,k}(x) for every m at one scalar x, by the textbook recursion, loop by loop.
+
+    B_{m,0}(x) = 1 if t_m <= x < t_{m+1} else 0;
+    B_{m,d}(x) = (x - t_m)/(t_{m+d} - t_m) B_{m,d-1} + (t_{m+d+1} - x)/(t_{m+d+1} - t_{m+1}) B_{m+1,d-1},
+    a term whose denominator is 0 counts as 0 (0/0 = 0). Returns a list of len(t) - k - 1 values.
+    """
+    n_knots = len(t)
+    B = [1.0 if t[m] <= x < t[m + 1] else 0.0 for m in range(n_knots - 1)]
+    for d in range(1, k + 1):
+        new = []
+        for m in range(n_knots - 1 - d):
+            left = 0.0 if t[m + d] == t[m] else (x - t[m]) / (t[m + d] - t[m]) * B[m]
+            den = t[m + d + 1] - t[m + 1]
+            right = 0.0 if den == 0 else (t[m + d + 1] - x) / den * B[m + 1]
+            new.append(left + right)
+        B = new
+    return B
+
+
+# ---------------------------------------------------------------------------- against scipy
+@pytest.mark.parametrize("k", DEGREES)
+@pytest.mark.parametrize("grid", ["uniform", "adaptive"])
+def test_basis_equals_scipy_design_matrix_on_base_interval(k, grid):
+    rng = np.random.default_rng(k)
+    G, in_dim = 7, 3
+    t = bspline.uniform_knots(G, k, in_dim) if grid == "uniform" else nonuniform_knots(G, k, in_dim, seed=k)
+    x = np.stack([base_points(rng) for _ in range(in_dim)], axis=1)       # (batch, in_dim)
+    B = bspline.basis(x, t, k)                                            # (batch, in_dim, n_basis)
+    assert B.shape == (x.shape[0], in_dim, G + k)
+    for i in range(in_dim):                                               # one grid per input
+        ref = BSpline.design_matrix(x[:, i], t[i], k).toarray()          # (batch, n_basis)
+        assert np.abs(B[:, i, :] - ref).max() < EXACT
+
+
+@pytest.mark.parametrize("k", DEGREES)
+def test_basis_equals_recursion_in_extension_zone(k):
+    rng = np.random.default_rng(10 + k)
+    G = 5
+    for t in (bspline.uniform_knots(G, k, 2), nonuniform_knots(G, k, 2, seed=3)):
+        n_basis = G + k
+        cols = []
+        for i in range(2):
+            lo = rng.uniform(t[i, 0], t[i, k], 6) if k else np.array([])       # [t_0, t_k)
+            hi = rng.uniform(t[i, n_basis], t[i, -1], 6) if k else np.array([])  # (t_n, t_last)
+            cols.append(np.concatenate([[t[i, 0]], lo, hi, rng.uniform(-1, 1, 4)]))
+        x = np.stack(cols, axis=1)                                        # (batch, 2)
+        B = bspline.basis(x, t, k)
+        ref = np.array([[cox_de_boor(x[b, i], t[i], k) for i in range(2)] for b in range(len(x))])
+        assert np.abs(B - ref).max() < EXACT
+
+
+# ---------------------------------------------------------------------------- properties
+@pytest.mark.parametrize("k", DEGREES)
+def test_partition_of_unity_on_base_interval(k):
+    x = np.linspace(-1, 1, 201)[:, None]                                  # both ends exactly
+    for t in (bspline.uniform_knots(6, k), nonuniform_knots(6, k, 1, seed=1)):
+        B = bspline.basis(x, t, k)
+        assert np.abs(B.sum(axis=2) - 1.0).max() < EXACT
+
+
+@pytest.mark.parametrize("k", DEGREES)
+def test_local_support_nonnegative_and_zero_outside(k):
+    t = nonuniform_knots(6, k, 1, seed=2)
+    x = np.linspace(t[0, 0] - 0.5, t[0, -1] + 0.5, 501)[:, None]
+    x = np.concatenate([x, t.T])                                          # the knots themselves too
+    B = bspline.basis(x, t, k)[:, 0, :]                                   # (batch, n_basis)
+    assert (B >= -EXACT).all()
+    assert ((B != 0).sum(axis=1) <= k + 1).all()
+    # For k = 0 the base interval is the whole grid, closed on the right as in scipy (B(1) = 1).
+    right_end = t[0, -1] if k == 0 else -np.inf
+    outside = (x[:, 0] < t[0, 0]) | ((x[:, 0] >= t[0, -1]) & (x[:, 0] != right_end))
+    assert outside.sum() > 10
+    assert (B[outside] == 0).all()
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 5])
+def test_continuity_at_interior_knots(k):
+    t = nonuniform_knots(6, k, 1, seed=4)
+    knots = t[0, 1:-1]                                                    # every knot inside (t_0, t_last)
+    eps = 1e-9
+    left = bspline.basis((knots - eps)[:, None], t, k)
+    right = bspline.basis((knots + eps)[:, None], t, k)
+    at = bspline.basis(knots[:, None], t, k)
+    assert np.abs(left - right).max() < 1e-6                              # Lipschitz: ~eps·k/h
+    assert np.abs(at - right).max() < 1e-6
+
+
+# ---------------------------------------------------------------------------- derivative
+def off_knot_points(t, k, rng, n=30, margin=1e-3):
+    """Points inside [t_0, t_last), at least ``margin`` away from every knot."""
+    x = rng.uniform(t[0], t[-1], 4 * n)
+    far = np.abs(x[:, None] - t[None, :]).min(axis=1) > margin
+    return x[far][:n]
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 5])
+def test_basis_derivative_matches_finite_differences(k):
+    rng = np.random.default_rng(20 + k)
+    t = nonuniform_knots(5, k, 1, seed=5)
+    x = off_knot_points(t[0], k, rng)[:, None]                            # (batch, 1)
+    h = 1e-6
+    numeric = (bspline.basis(x + h, t, k) - bspline.basis(x - h, t, k)) / (2 * h)
+    assert rel_error(bspline.basis_derivative(x, t, k), numeric) < 1e-6
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 5])
+def test_basis_derivative_equals_scipy(k):
+    # scipy's spline is defined on the base interval only (NaN outside with extrapolate=False).
+    rng = np.random.default_rng(30 + k)
+    for t in (bspline.uniform_knots(5, k), nonuniform_knots(5, k, 1, seed=6)):
+        n_basis = t.shape[1] - k - 1
+        x = off_knot_points(t[0, k:n_basis + 1], k, rng)                  # (batch,) in the base interval
+        ref = BSpline(t[0], np.eye(n_basis), k, extrapolate=False).derivative()(x)  # (batch, n_basis)
+        assert np.isfinite(ref).all()
+        dB = bspline.basis_derivative(x[:, None], t, k)[:, 0, :]
+        assert np.abs(dB - ref).max() < 1e-9 * np.abs(ref).max()
+
+
+def test_basis_derivative_zero_outside_and_degree_zero():
+    t = bspline.uniform_knots(4, 3)
+    x = np.array([[t[0, 0] - 0.1], [t[0, -1]], [t[0, -1] + 2.0]])
+    assert (bspline.basis_derivative(x, t, 3) == 0).all()
+    t0 = bspline.uniform_knots(4, 0)
+    assert (bspline.basis_derivative(np.array([[0.3]]), t0, 0) == 0).all()
+
+
+# ---------------------------------------------------------------------------- curve → coef
+def test_curve_to_coef_equals_lstsq_per_input_and_output():
+    rng = np.random.default_rng(40)
+    k, G, in_dim, out_dim = 3, 6, 2, 3
+    t = nonuniform_knots(G, k, in_dim, seed=7)
+    x = rng.uniform(-1, 1, (50, in_dim))                                 # (batch, in_dim)
+    y = rng.normal(size=(50, in_dim, out_dim))                           # (batch, in_dim, out_dim)
+    coef = bspline.curve_to_coef(x, y, t, k)
+    assert coef.shape == (in_dim, out_dim, G + k)
+    for i in range(in_dim):
+        B = BSpline.design_matrix(x[:, i], t[i], k).toarray()
+        for j in range(out_dim):
+            ref = np.linalg.lstsq(B, y[:, i, j], rcond=None)[0]
+            assert rel_error(coef[i, j], ref) < 1e-10
+
+
+def test_curve_to_coef_reproduces_a_spline_from_its_samples():
+    rng = np.random.default_rng(41)
+    k, G = 3, 5
+    t = nonuniform_knots(G, k, 2, seed=8)
+    c = rng.normal(size=(2, 2, G + k))                                    # (in, out, n_basis)
+    x = rng.uniform(-1, 1, (60, 2))
+    B = bspline.basis(x, t, k)                                            # (batch, in, n_basis)
+    y = np.einsum("bim,ijm->bij", B, c)                                  # the spline's samples
+    assert rel_error(bspline.curve_to_coef(x, y, t, k), c) < 1e-10
+
+
+def test_curve_to_coef_minimum_norm_when_a_basis_function_sees_no_sample():
+    k, G = 3, 10
+    t = bspline.uniform_knots(G, k)
+    x = np.linspace(-1, -0.2, 30)[:, None]                                # right half unseen
+    y = np.sin(3 * x)[:, :, None]
+    coef = bspline.curve_to_coef(x, y, t, k)
+    assert np.isfinite(coef).all()
+    B = bspline.basis(x, t, k)[:, 0, :]
+    ref = np.linalg.lstsq(B, y[:, 0, 0], rcond=None)[0]                  # lstsq is minimum-norm too
+    assert rel_error(coef[0, 0], ref) < 1e-8
+
+
+# ---------------------------------------------------------------------------- knot grids
+def test_uniform_knots():
+    t = bspline.uniform_knots(4, 2, in_dim=3, grid_range=(0.0, 2.0))
+    assert t.shape == (3, 4 + 2 * 2 + 1)
+    np.testing.assert_allclose(t[1], np.arange(-2, 7) * 0.5, rtol=0, atol=1e-15)
+
+
+def test_adaptive_knots_uniform_with_eps_one_and_quantiles_with_eps_zero():
+    rng = np.random.default_rng(50)
+    k, G = 3, 4
+    x = np.concatenate([rng.normal(size=(101, 2)) * [1.0, 0.3], [[5.0, -2.0]]])   # (102, 2), skewed
+    t = bspline.adaptive_knots(x, G, k, grid_eps=1.0)
+    for i in range(2):
+        lo, hi = x[:, i].min(), x[:, i].max()
+        h = (hi - lo) / G
+        np.testing.assert_allclose(t[i], lo + h * (np.arange(G + 2 * k + 1) - k), rtol=0, atol=1e-12)
+    t0 = bspline.adaptive_knots(x, G, k, grid_eps=0.0)
+    xs = np.sort(x, axis=0)
+    idx = np.linspace(0, len(x) - 1, G + 1).round().astype(int)
+    np.testing.assert_array_equal(t0[:, k:k + G + 1], xs[idx].T)        # base knots = sample quantiles
+    assert (np.diff(t0, axis=1) > 0).all()
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_refine_knots_keeps_range_and_uniform_grid(k):
+    t = bspline.uniform_knots(5, k, in_dim=2, grid_range=(-0.5, 2.0))
+    t_new = bspline.refine_knots(t, k, 20)
+    np.testing.assert_allclose(t_new, bspline.uniform_knots(20, k, 2, (-0.5, 2.0)), rtol=0, atol=1e-13)
+    tn = nonuniform_knots(5, k, 2, seed=9)
+    tn_new = bspline.refine_knots(tn, k, 13)
+    assert tn_new.shape == (2, 13 + 2 * k + 1)
+    np.testing.assert_allclose(tn_new[:, k], tn[:, k], rtol=0, atol=1e-15)            # same base range
+    np.testing.assert_allclose(tn_new[:, -k - 1], tn[:, -k - 1], rtol=0, atol=1e-15)
+    assert (np.diff(tn_new, axis=1) > 0).all()

@@ -50,9 +50,42 @@ def cmd_gradcheck(args):
     return 0 if ok else 1
 
 
+DEMO_LAMB, DEMO_LAMB_ENTROPY = 0.01, 2.0
+DEMO_LIB = ["x", "x^2", "x^3", "exp", "sin", "tanh"]
+
+
 def cmd_demo(args):
-    from minikan.demo import run_demo
-    return run_demo(seed=args.seed, quick=args.quick)
+    """The seeds' story on f(x, y) = exp(sin(πx) + y²), from data to formula."""
+    import time
+
+    from minikan.data import FUNCTIONS, dataset
+    ex = FUNCTIONS["exp_sin"]
+    data = dataset("exp_sin", train_num=1000, test_num=1000, seed=args.seed)
+    steps = 20 if args.quick else 50
+    start = time.perf_counter()
+    print(f"target: {ex.formula}    1000 training points on [-1, 1]^2\n")
+
+    model = KAN([2, 5, 1], grid=5, k=3, seed=args.seed)
+    print(f"1. train {model} with sparsity (lamb={DEMO_LAMB}, lamb_entropy={DEMO_LAMB_ENTROPY})")
+    hist = model.fit(data, steps=steps, lamb=DEMO_LAMB, lamb_entropy=DEMO_LAMB_ENTROPY, log=args.log)
+    print(f"   test RMSE {hist['test_loss'][-1]:.2e}, edges above threshold {hist['n_edges'][-1]}")
+    model = model.prune()
+    print(f"2. prune -> {model}")
+    hist = model.fit(data, steps=steps, log=args.log)
+    print(f"   re-fit: test RMSE {hist['test_loss'][-1]:.2e}")
+    for G in (10, 20):
+        model = model.refine(G)
+        hist = model.fit(data, steps=steps, log=args.log)
+        print(f"3. grid extension to G={G}: test RMSE {hist['test_loss'][-1]:.2e}")
+    print("4. auto_symbolic:")
+    for l, i, j, name, r2 in model.auto_symbolic(lib=DEMO_LIB):
+        print(f"   edge ({l},{i},{j}) -> {name:<6} R^2 = {r2:.8f}")
+    hist = model.fit(data, steps=steps, update_grid=False, log=args.log)
+    print(f"5. fine-tune the affine parameters: test RMSE {hist['test_loss'][-1]:.2e}")
+    print(f"\nformula (4 digits): {model.symbolic_formula(digits=4)[0]}")
+    print(f"formula (snapped):  {model.symbolic_formula(snap=1e-3)[0]}")
+    print(f"\n{time.perf_counter() - start:.1f} s")
+    return 0
 
 
 def main(argv=None):
@@ -61,6 +94,7 @@ def main(argv=None):
     demo = sub.add_parser("demo", help="the exp(sin(pi x) + y^2) story, end to end")
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--quick", action="store_true", help="fewer steps (for tests)")
+    demo.add_argument("--log", type=int, default=1, help="progress every LOG steps; 0 for none")
     demo.set_defaults(run=cmd_demo)
     check = sub.add_parser("gradcheck", help="check every backward pass against finite differences")
     check.add_argument("--seed", type=int, default=0)

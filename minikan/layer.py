@@ -88,23 +88,26 @@ def edge_forward(x, coef, scale_base, scale_sp, mask, t, k):
     Materialises the per-edge tensor, so call it on a slice of the batch when the batch
     is large. Returns: phi (batch, in_dim, out_dim) and the cache for ``edge_backward``.
     """
-    B = bspline.basis(x, t, k).transpose(1, 0, 2)              # (in_dim, batch, n_basis)
+    n_basis = coef.shape[2]
+    mu, V, dV = bspline.local_basis(x, t, k)                   # (batch, in_dim), 2 × (k+1, batch, in_dim)
+    B = bspline.scatter(mu, V, n_basis + 2 * k)[:, :, k:k + n_basis].transpose(1, 0, 2)  # (in, batch, n_basis)
     spline = (B @ coef.transpose(0, 2, 1)).transpose(1, 0, 2)  # (batch, in_dim, out_dim): Σ_m c B
-    phi = mask * (scale_base * silu(x)[:, :, None] + scale_sp * spline)
-    return phi, (x, B, spline, coef, scale_base, scale_sp, mask, t, k)
+    s = silu(x)                                                # (batch, in_dim)
+    phi = mask * (scale_base * s[:, :, None] + scale_sp * spline)
+    return phi, (x, s, mu, dV, B, spline, coef, scale_base, scale_sp, mask, k)
 
 
 def edge_backward(dphi, cache):
     """Gradients given dphi = ∂L/∂φ (batch, in_dim, out_dim).  Returns dx and grads."""
-    x, B, spline, coef, scale_base, scale_sp, mask, t, k = cache
+    x, s, mu, dV, B, spline, coef, scale_base, scale_sp, mask, k = cache
+    n_basis = coef.shape[2]
     dphi = dphi * mask                                         # (batch, in_dim, out_dim)
-    s = silu(x)                                                # (batch, in_dim)
     grads = {
         "coef": scale_sp[:, :, None] * (dphi.transpose(1, 2, 0) @ B),  # (in, out, batch)@(in, batch, n_basis)
         "scale_base": np.einsum("bij,bi->ij", dphi, s),
         "scale_sp": np.einsum("bij,bij->ij", dphi, spline),
     }
-    dB = bspline.basis_derivative(x, t, k).transpose(1, 0, 2)  # (in_dim, batch, n_basis)
+    dB = bspline.scatter(mu, dV, n_basis + 2 * k)[:, :, k:k + n_basis].transpose(1, 0, 2)  # (in, batch, n_basis)
     dspline = (dB @ coef.transpose(0, 2, 1)).transpose(1, 0, 2)  # (batch, in_dim, out_dim): Σ_m c B'
     dphi_dx = scale_base * silu_grad(x)[:, :, None] + scale_sp * dspline
     dx = np.einsum("bij,bij->bi", dphi, dphi_dx)               # (batch, in_dim)

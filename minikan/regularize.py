@@ -88,14 +88,19 @@ def penalty_and_grads(layers, inputs, w, chunk_elements=CHUNK_ELEMENTS):
     """
     value, dx_extra, grads = 0.0, [], {}
     for l, (layer, x) in enumerate(zip(layers, inputs)):
-        A = edge_l1(layer, x, chunk_elements)                  # (in, out)
+        chunks = _chunks(len(x), layer.in_dim, layer.out_dim, chunk_elements)
+        if len(chunks) == 1:                                   # small batch: one pass serves both
+            kept = layer.edge_forward(x)                       # (phi (batch, in, out), cache)
+            A = np.abs(kept[0]).mean(axis=0)                   # (in, out)
+        else:
+            kept, A = None, edge_l1(layer, x, chunk_elements)
         S, dS = entropy(A)
         value += w.lamb * (w.lamb_l1 * A.sum() + w.lamb_entropy * S)
         dA = w.lamb * (w.lamb_l1 + w.lamb_entropy * dS)        # (in, out): ∂penalty/∂A_ij
         dx = np.empty_like(x)                                  # (batch, in)
         g = {name: np.zeros_like(p) for name, p in layer.params.items()}
-        for rows in _chunks(len(x), layer.in_dim, layer.out_dim, chunk_elements):
-            phi, cache = layer.edge_forward(x[rows])           # (rows, in, out)
+        for rows in chunks:
+            phi, cache = kept if kept is not None else layer.edge_forward(x[rows])  # (rows, in, out)
             dphi = dA * np.sign(phi) / len(x)                  # ∂penalty/∂φ_ij(x_s)
             dx[rows], g_rows = layer.edge_backward(dphi, cache)
             for name in g:

@@ -62,8 +62,19 @@ def _apply_nodes(sub, n_sum, arities):
 
 
 def round_constants(expr, digits):
-    """Every float constant rounded to ``digits`` decimals (for display)."""
-    return expr.xreplace({f: sp.Float(round(float(f), digits)) for f in expr.atoms(sp.Float)})
+    """Every float constant rounded to ``digits`` decimals (for display).
+
+    sympy folds numbers as it rebuilds (0.0179·(7.4648·x)² becomes 0.99…·x²), so round,
+    let it fold, and round again until nothing changes.
+    """
+    for _ in range(SNAP_ROUNDS):
+        expr = _split_exp_constants(expr)
+        table = {f: sp.Float(round(float(f), digits)) for f in expr.atoms(sp.Float)}
+        table = {f: r for f, r in table.items() if f != r}
+        if not table:
+            break
+        expr = expr.xreplace(table)
+    return expr
 
 
 def simple_value(v, tol):

@@ -1,0 +1,110 @@
+"""Tests for minikan.regularize: entropy and coefficient penalties against their formulas and finite
+differences, the full regularised objective's gradient, chunking, and λ = 0."""
+import numpy as np
+import pytest
+
+from minikan import gradcheck, losses, regularize
+from minikan.gradcheck import numerical_grad_array, rel_error
+from minikan.model import KAN
+
+TOL = 1e-6
+
+
+def perturbed_model(width, seed=0, grid=4, k=3):
+    rng = np.random.default_rng(seed + 50)
+    model = KAN(width, grid=grid, k=k, seed=seed)
+    for name, p in model.params.items():
+        if not name.endswith("sym_affine"):
+            p[:] = rng.normal(scale=0.7, size=p.shape)
+    return model
+
+
+def test_entropy_matches_formula_and_finite_differences():
+    rng = np.random.default_rng(0)
+    A = rng.uniform(0.1, 2.0, (3, 4))
+    S, dS = regularize.entropy(A)
+    p = A / A.sum()
+    assert S == pytest.approx(-sum(pi * np.log(pi) for pi in p.ravel()), rel=1e-14)
+    assert rel_error(dS, numerical_grad_array(lambda: regularize.entropy(A)[0], A)) < TOL
+
+
+def test_entropy_special_cases():
+    assert regularize.entropy(np.zeros((2, 3)))[0] == 0.0                 # |Φ|₁ = 0 → S = 0
+    assert regularize.entropy(np.array([[0.0, 5.0]]))[0] == 0.0           # one live edge
+    A = np.array([[0.0, 1.0, 1.0, 2.0]])                                  # 0·log 0 = 0, dead edge's grad 0
+    S, dS = regularize.entropy(A)
+    assert S == pytest.approx(-(2 * 0.25 * np.log(0.25) + 0.5 * np.log(0.5)), rel=1e-14)
+    assert dS[0, 0] == 0.0 and np.isfinite(dS).all()
+    assert regularize.entropy(np.full((3, 3), 0.2))[0] == pytest.approx(np.log(9), rel=1e-14)
+
+
+def test_coef_penalties_match_formula_and_finite_differences():
+    rng = np.random.default_rng(1)
+    coef = rng.normal(size=(2, 3, 6))                                     # away from 0 and from ties a.s.
+    C1, C2, dC1, dC2 = regularize.coef_penalties(coef)
+    assert C1 == pytest.approx(np.abs(coef).sum() / 6, rel=1e-14)
+    assert C2 == pytest.approx(sum(np.abs(coef[i, j, m + 1] - coef[i, j, m])
+                                   for i in range(2) for j in range(3) for m in range(5)) / 6, rel=1e-14)
+    assert rel_error(dC1, numerical_grad_array(lambda: regularize.coef_penalties(coef)[0], coef)) < TOL
+    assert rel_error(dC2, numerical_grad_array(lambda: regularize.coef_penalties(coef)[1], coef)) < TOL
+
+
+def test_edge_l1_matches_direct_mean_and_masks():
+    model = perturbed_model([2, 3, 1])
+    layer = model.layers[0]
+    layer.mask[1, 2] = 0.0
+    x = np.random.default_rng(2).uniform(-1, 1, (40, 2))
+    A = regularize.edge_l1(layer, x, chunk_elements=7)
+    assert rel_error(A, np.abs(layer.edge_forward(x)[0]).mean(axis=0)) < 1e-14
+    assert A[1, 2] == 0.0
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_full_objective_gradient_deep(k):
+    rng = np.random.default_rng(3)
+    model = perturbed_model([3, 4, 3, 1], seed=k, k=k)
+    model.layers[1].mask[0, 2] = 0.0
+    x = rng.uniform(-1, 1, (12, 3))
+    y = rng.normal(size=(12, 1))
+    report = gradcheck.check_objective(model, x, y, lamb=0.01, lamb_l1=1, lamb_entropy=2,
+                                       lamb_coef=0.1, lamb_coefdiff=0.1)
+    assert report.max_rel_error < TOL, report.table()
+
+
+def test_penalty_gradient_alone_is_checked_through_inputs():
+    """With a large λ the penalty dominates: its gradient (incl. the path through each layer's inputs) shows."""
+    rng = np.random.default_rng(4)
+    model = perturbed_model([2, 3, 2], seed=1)
+    x, y = rng.uniform(-1, 1, (8, 2)), rng.normal(size=(8, 2))
+    report = gradcheck.check_objective(model, x, y, lamb=10.0, lamb_entropy=2.0, lamb_coefdiff=0.5)
+    assert report.max_rel_error < TOL, report.table()
+
+
+def test_chunked_equals_unchunked():
+    rng = np.random.default_rng(5)
+    model = perturbed_model([3, 4, 3, 1], seed=2)
+    x = rng.uniform(-1, 1, (23, 3))
+    inputs = model.layer_inputs(x)
+    w = regularize.Weights(0.01, 1.0, 2.0, 0.1, 0.1)
+    v_full, dx_full, g_full = regularize.penalty_and_grads(model.layers, inputs, w)
+    v_chunk, dx_chunk, g_chunk = regularize.penalty_and_grads(model.layers, inputs, w, chunk_elements=7)
+    assert v_chunk == pytest.approx(v_full, rel=1e-13)
+    for a, b in zip(dx_full, dx_chunk):
+        assert rel_error(a, b) < 1e-13
+    assert g_full.keys() == g_chunk.keys()
+    for key in g_full:
+        assert rel_error(g_full[key], g_chunk[key]) < 1e-13, key
+    A = [regularize.edge_l1(layer, xl) for layer, xl in zip(model.layers, inputs)]
+    assert regularize.penalty_value(model.layers, A, w) == pytest.approx(v_full, rel=1e-13)
+
+
+def test_lambda_zero_is_plain_mse():
+    rng = np.random.default_rng(6)
+    model = perturbed_model([2, 3, 1])
+    x, y = rng.uniform(-1, 1, (10, 2)), rng.normal(size=(10, 1))
+    value, grads = model.objective(x, y, lamb=0.0, lamb_entropy=5.0, lamb_coef=3.0)
+    loss, dpred = losses.mse(model(x), y)
+    assert value == loss
+    model.backward(dpred)
+    for key in grads:
+        np.testing.assert_array_equal(grads[key], model.grads[key])

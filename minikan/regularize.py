@@ -34,10 +34,10 @@ def _chunks(batch, in_dim, out_dim, chunk_elements):
     return [slice(s, min(s + rows, batch)) for s in range(0, batch, rows)]
 
 
-def edge_l1(layer, x, chunk_elements=CHUNK_ELEMENTS):
+def edge_l1(layer, x, chunk_elements=None):
     """A_ij = (1/N) Σ_s |φ_ij(x_s)| for x (N, in_dim): (in_dim, out_dim), computed in slices."""
     A = np.zeros((layer.in_dim, layer.out_dim))
-    for rows in _chunks(len(x), layer.in_dim, layer.out_dim, chunk_elements):
+    for rows in _chunks(len(x), layer.in_dim, layer.out_dim, chunk_elements or CHUNK_ELEMENTS):
         phi, _ = layer.edge_forward(x[rows])                   # (rows, in, out)
         A += np.abs(phi).sum(axis=0)
     return A / len(x)
@@ -79,16 +79,17 @@ def penalty_value(layers, A, w):
     return value
 
 
-def penalty_and_grads(layers, inputs, w, chunk_elements=CHUNK_ELEMENTS):
+def penalty_and_grads(layers, inputs, w, chunk_elements=None):
     """The penalty, its gradient on each layer's input, and on the parameters.
 
     Parameters: layers (list of KANLayer); inputs[l] (batch, in_l), the inputs the last
-    forward gave each layer; w a ``Weights``.
+    forward gave each layer; w a ``Weights``; chunk_elements per-edge values per slice
+    (default ``CHUNK_ELEMENTS``, read at call time).
     Returns: value; dx_extra (list of (batch, in_l)); grads {"layers.l.name": array}.
     """
     value, dx_extra, grads = 0.0, [], {}
     for l, (layer, x) in enumerate(zip(layers, inputs)):
-        chunks = _chunks(len(x), layer.in_dim, layer.out_dim, chunk_elements)
+        chunks = _chunks(len(x), layer.in_dim, layer.out_dim, chunk_elements or CHUNK_ELEMENTS)
         if len(chunks) == 1:                                   # small batch: one pass serves both
             kept = layer.edge_forward(x)                       # (phi (batch, in, out), cache)
             A = np.abs(kept[0]).mean(axis=0)                   # (in, out)

@@ -159,6 +159,10 @@ class KANLayer:
             m[i, j] = 0.0
         return m
 
+    def active_symbolic(self):
+        """The symbolic edges that count: those not masked (a pruned edge is zero, symbolic or not)."""
+        return {e: name for e, name in self.symbolic.items() if self.mask[e]}
+
     def _spline_args(self):
         p = self.params
         return p["coef"], p["scale_base"], p["scale_sp"], self.spline_mask(), self.knots, self.k
@@ -166,11 +170,11 @@ class KANLayer:
     def forward(self, x):
         """y (batch, out_dim) for x (batch, in_dim); keeps the cache for ``backward``."""
         y, cache = layer_forward(x, *self._spline_args())
-        sym_cache = None
-        if self.symbolic:
-            v, sym_cache = sym_edges.values(x, self.params["sym_affine"], self.symbolic)
-            y += v @ sym_edges.scatter_matrix(self.symbolic, self.out_dim)  # (batch, n_sym)@(n_sym, out)
-        self._cache = (cache, sym_cache)
+        sym, sym_cache = self.active_symbolic(), None
+        if sym:
+            v, sym_cache = sym_edges.values(x, self.params["sym_affine"], sym)
+            y += v @ sym_edges.scatter_matrix(sym, self.out_dim)  # (batch, n_sym)@(n_sym, out)
+        self._cache = (cache, sym, sym_cache)
         return y
 
     __call__ = forward
@@ -179,11 +183,11 @@ class KANLayer:
         """Replace ``grads`` with ∂L/∂params for dout = ∂L/∂y; return dx = ∂L/∂x."""
         if self._cache is None:
             raise RuntimeError("KANLayer.backward called before forward")
-        cache, sym_cache = self._cache
+        cache, sym, sym_cache = self._cache
         dx, grads = layer_backward(dout, cache)
         grads["sym_affine"] = np.zeros_like(self.params["sym_affine"])
         if sym_cache is not None:
-            dv = dout @ sym_edges.scatter_matrix(self.symbolic, self.out_dim).T  # (batch, n_sym)
+            dv = dout @ sym_edges.scatter_matrix(sym, self.out_dim).T  # (batch, n_sym)
             dx_sym, grads["sym_affine"] = sym_edges.values_backward(dv, sym_cache)
             dx += dx_sym
         self.grads = grads
@@ -192,20 +196,20 @@ class KANLayer:
     def edge_forward(self, x):
         """Every edge's φ_{j,i}(x_i) (batch, in_dim, out_dim) and the cache for ``edge_backward``."""
         phi, cache = edge_forward(x, *self._spline_args())
-        sym_cache = None
-        if self.symbolic:
-            v, sym_cache = sym_edges.values(x, self.params["sym_affine"], self.symbolic)
-            i, j = sym_edges.edge_index(self.symbolic)
+        sym, sym_cache = self.active_symbolic(), None
+        if sym:
+            v, sym_cache = sym_edges.values(x, self.params["sym_affine"], sym)
+            i, j = sym_edges.edge_index(sym)
             phi[:, i, j] = v
-        return phi, (cache, sym_cache)
+        return phi, (cache, sym, sym_cache)
 
     def edge_backward(self, dphi, cache):
         """dx (batch, in_dim) and grads (dict like params) for dphi = ∂L/∂φ (batch, in, out)."""
-        cache, sym_cache = cache
+        cache, sym, sym_cache = cache
         dx, grads = edge_backward(dphi, cache)
         grads["sym_affine"] = np.zeros_like(self.params["sym_affine"])
         if sym_cache is not None:
-            i, j = sym_edges.edge_index(self.symbolic)
+            i, j = sym_edges.edge_index(sym)
             dx_sym, grads["sym_affine"] = sym_edges.values_backward(dphi[:, i, j], sym_cache)
             dx += dx_sym
         return dx, grads

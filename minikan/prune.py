@@ -101,7 +101,9 @@ def prune(model, node_th=NODE_TH, edge_th=EDGE_TH, x=None, mode="l1"):
         _cut_dead(model, masks, alive)
         changed = False
         for l in range(1, model.depth):
-            has_in = np.array([masks[l - 1][:, g].any() for g in _subnode_groups(model, l)])
+            # A sum node needs one incoming edge; a product needs one into every factor,
+            # since a factor with none is 0 and so is the product.
+            has_in = np.array([masks[l - 1][:, g].any(axis=0).all() for g in _subnode_groups(model, l)])
             has_out = masks[l].any(axis=1)
             now = alive[l] & has_in & has_out
             changed |= bool((now != alive[l]).any())

@@ -78,7 +78,11 @@ def round_constants(expr, digits):
 
 
 def simple_value(v, tol):
-    """The simplest value within ``tol`` of v — integer, then p/q, then kπ/q — or None."""
+    """The simple value closest to v — integer, p/q or kπ/q — if within ``tol``, else None.
+
+    Closest, not first: 22/7 lies within 2e-3 of π, and π is the value meant. Equal
+    distances go to the simpler kind (integer, then fraction, then multiple of π).
+    """
     candidates = [sp.Integer(round(v))]
     frac = Fraction(v).limit_denominator(max(SNAP_DENOMINATORS))
     candidates.append(sp.Rational(frac.numerator, frac.denominator))
@@ -86,10 +90,8 @@ def simple_value(v, tol):
         k = round(v * q / np.pi)
         if k:
             candidates.append(sp.Rational(k, q) * sp.pi)
-    for c in candidates:
-        if abs(float(c) - v) <= tol:
-            return c
-    return None
+    best = min(candidates, key=lambda c: abs(float(c) - v))   # min keeps the first of equals
+    return best if abs(float(best) - v) <= tol else None
 
 
 def snap_constants(expr, tol):

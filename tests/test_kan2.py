@@ -1,6 +1,7 @@
 """KAN 2.0 and end-to-end checks across modules: multiplication nodes (backprop by finite
 differences, width errors, learning x·y), products and quotients from sum-only KANs read
 back as formulas, and classification."""
+import helpers
 import numpy as np
 import pytest
 import sympy as sp
@@ -15,12 +16,7 @@ X1, X2 = sp.symbols("x1 x2", real=True)
 
 
 def perturb(model, seed=0):
-    """O(1) random spline parameters: ~0 coefficients could hide a wrong backward."""
-    rng = np.random.default_rng(seed)
-    for name, p in model.params.items():
-        if not name.endswith("sym_affine"):
-            p[:] = rng.normal(scale=0.6, size=p.shape)
-    return model
+    return helpers.perturb(model, seed, scale=0.6)
 
 
 # ------------------------------------------------------------------ multiplication nodes: gradients

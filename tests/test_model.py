@@ -1,5 +1,6 @@
 """Tests for minikan.model: full backprop by finite differences (sum and multiplication nodes),
 input checks, width errors, copy, repr, input names, data-dependent operations."""
+import helpers
 import numpy as np
 import pytest
 
@@ -10,11 +11,8 @@ TOL = 1e-6
 
 
 def perturb(model, seed=0, masked=()):
-    """O(1) random parameters (~0 coefficients hide bugs); mask the edges (l, i, j) given."""
-    rng = np.random.default_rng(seed)
-    for name, p in model.params.items():
-        if not name.endswith("sym_affine"):
-            p[:] = rng.normal(scale=0.7, size=p.shape)
+    """O(1) random parameters (helpers.perturb); mask the edges (l, i, j) given."""
+    helpers.perturb(model, seed)
     for l, i, j in masked:
         model.layers[l].mask[i, j] = 0.0
     return model

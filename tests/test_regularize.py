@@ -2,6 +2,7 @@
 differences, the full regularised objective's gradient, chunking, and λ = 0."""
 import numpy as np
 import pytest
+from helpers import perturb
 
 from minikan import gradcheck, losses, regularize
 from minikan.gradcheck import numerical_grad_array, rel_error
@@ -11,12 +12,7 @@ TOL = 1e-6
 
 
 def perturbed_model(width, seed=0, grid=4, k=3):
-    rng = np.random.default_rng(seed + 50)
-    model = KAN(width, grid=grid, k=k, seed=seed)
-    for name, p in model.params.items():
-        if not name.endswith("sym_affine"):
-            p[:] = rng.normal(scale=0.7, size=p.shape)
-    return model
+    return perturb(KAN(width, grid=grid, k=k, seed=seed), seed + 50)
 
 
 def test_entropy_matches_formula_and_finite_differences():

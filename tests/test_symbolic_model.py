@@ -4,6 +4,7 @@ rounding and snapping, unfix, suggestions, and formula recovery from data."""
 import numpy as np
 import pytest
 import sympy as sp
+from helpers import perturb
 
 from minikan import bspline, data, gradcheck
 from minikan.model import KAN
@@ -11,15 +12,6 @@ from minikan.symbolic import formula
 
 TOL = 1e-6
 X1, X2 = sp.symbols("x1 x2", real=True)
-
-
-def perturb(model, seed=0):
-    """O(1) spline parameters (~0 coefficients hide bugs); affine parameters stay (1, 1, 0, 0)."""
-    rng = np.random.default_rng(seed)
-    for name, p in model.params.items():
-        if not name.endswith("sym_affine"):
-            p[:] = rng.normal(scale=0.7, size=p.shape)
-    return model
 
 
 def fix_and_perturb(model, edges, seed=0, scale=0.4):

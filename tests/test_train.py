@@ -6,6 +6,7 @@ import time
 
 import numpy as np
 import pytest
+from helpers import perturb
 
 from minikan import create_dataset, gradcheck, train
 from minikan.data import FUNCTIONS
@@ -15,12 +16,7 @@ TOL = 1e-6
 
 
 def perturbed_model(width, seed=0, grid=4):
-    rng = np.random.default_rng(seed + 60)
-    model = KAN(width, grid=grid, k=3, seed=seed)
-    for name, p in model.params.items():
-        if not name.endswith("sym_affine"):
-            p[:] = rng.normal(scale=0.7, size=p.shape)
-    return model
+    return perturb(KAN(width, grid=grid, k=3, seed=seed), seed + 60)
 
 
 @pytest.fixture(scope="module")

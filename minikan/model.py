@@ -245,12 +245,14 @@ class KAN:
         out = {}
         for part, (xs, ys) in (("train", (x, y)), ("test", (x_test, y_test))):
             pred = self.forward(xs)
+            if part == "train":
+                inputs = self._cache[0]                        # every layer's input, for the scores below
             if loss_fn == "mse":
                 out[f"{part}_loss"] = losses.rmse(pred, ys)
             else:
                 out[f"{part}_loss"] = losses.cross_entropy(pred, ys)[0]
                 out[f"{part}_acc"] = losses.accuracy(pred, ys)
-        A = [regularize.edge_l1(layer, xl) for layer, xl in zip(self.layers, self.layer_inputs(x))]
+        A = [regularize.edge_l1(layer, xl) for layer, xl in zip(self.layers, inputs)]
         out["reg"] = regularize.penalty_value(self.layers, A, w)
         out["n_edges"] = int(sum((a > prune.EDGE_TH).sum() for a in A))
         return out

@@ -66,11 +66,7 @@ def _attribution(model, inputs):
         sub_score = np.empty(layer.out_dim)                            # a sub-node inherits its node's score
         for n, g in enumerate(groups):
             sub_score[g] = A[n]
-        sub_values = np.zeros((len(inputs[l]), layer.out_dim))          # (batch, out_l): sub-node values
-        for rows in regularize._chunks(len(inputs[l]), layer.in_dim, layer.out_dim, regularize.CHUNK_ELEMENTS):
-            phi, _ = layer.edge_forward(inputs[l][rows])                # (rows, in, out)
-            sub_values[rows] = phi.sum(axis=1)
-        phi_std = _edge_std(layer, inputs[l])
+        phi_std, sub_values = _edge_std_and_sums(layer, inputs[l])      # (in, out), (batch, out)
         spread = sub_values.std(axis=0)                                 # (out_l,)
         share = np.divide(phi_std, spread, out=np.zeros_like(phi_std), where=spread > 0)
         edge[l] = share * sub_score                                     # B_{l,i,j}
@@ -79,13 +75,18 @@ def _attribution(model, inputs):
     return {"edge": edge, "node": node}
 
 
-def _edge_std(layer, x):
-    """std over samples of each φ_{j,i}(x_i), accumulated in slices: (in, out)."""
+def _edge_std_and_sums(layer, x):
+    """std over samples of each φ_{j,i}(x_i) (in, out), and each sub-node's value Σ_i φ (batch, out).
+
+    One pass over slices of the batch, so the per-edge tensor is never whole.
+    """
     n, s1, s2 = len(x), 0.0, 0.0
+    sums = np.zeros((n, layer.out_dim))                                 # (batch, out)
     for rows in regularize._chunks(n, layer.in_dim, layer.out_dim, regularize.CHUNK_ELEMENTS):
-        phi, _ = layer.edge_forward(x[rows])
+        phi, _ = layer.edge_forward(x[rows])                            # (rows, in, out)
         s1, s2 = s1 + phi.sum(axis=0), s2 + (phi ** 2).sum(axis=0)
-    return np.sqrt(np.maximum(s2 / n - (s1 / n) ** 2, 0.0))
+        sums[rows] = phi.sum(axis=1)
+    return np.sqrt(np.maximum(s2 / n - (s1 / n) ** 2, 0.0)), sums
 
 
 def prune(model, node_th=NODE_TH, edge_th=EDGE_TH, x=None, mode="l1"):

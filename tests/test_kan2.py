@@ -148,8 +148,6 @@ def test_sum_only_kan_reads_xy_as_difference_of_squares(xy_data, xy_sum):
     assert formula.snap_constants(sp.expand(exact), 1e-3) == X1 * X2
 
 
-@pytest.mark.xfail(strict=True, reason="snap_constants snaps inside the unexpanded squares "
-                   "(0.374316 -> 3/8), so x1², x2² no longer cancel; it needs sp.expand first")
 def test_sum_only_xy_snapped_formula_simplifies(xy_sum):
     model, _ = xy_sum
     assert sp.simplify(model.symbolic_formula(snap=1e-3)[0] - X1 * X2) == 0

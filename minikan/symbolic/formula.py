@@ -5,6 +5,12 @@ adds a·f(b·x_i + c) + d over its active edges into every output sub-node; mult
 nodes multiply their groups. Constants are kept exactly (unrounded) unless asked:
 ``digits`` rounds them for display, ``snap`` replaces each constant within ``snap`` of a
 simple value (integer, simple fraction, small multiple of π) by that value.
+
+Both first multiply out products and powers of sums, so that each term carries one number:
+the edges' numbers are not the formula's (3.38·(0.666·x)³ is 1.0·x³), and snapping each
+edge's number on its own would multiply their errors. A constant factor in front of an exp
+is snapped either as it is (2.0000001·exp(x²) → 2·exp(x²)) or, if that is not simple, as a
+shift of the exponent (1.64872·exp(u) → exp(u + 1/2)).
 """
 from fractions import Fraction
 
@@ -15,7 +21,7 @@ from minikan.symbolic.library import LIBRARY
 
 SNAP_DENOMINATORS = range(1, 13)     # p/q with q ≤ 12 counts as a "simple fraction"
 SNAP_PI_MULTIPLES = (1, 2, 3, 4, 6)  # kπ/q for these q counts as "a small multiple of π"
-SNAP_ROUNDS = 5                      # snapping merges constants (sympy folds numbers); repeat until stable
+SNAP_ROUNDS = 5                      # a snapped number can fold with others (π·(1/2)): repeat until stable
 
 
 def unfixed_edges(model):
@@ -64,17 +70,30 @@ def _apply_nodes(sub, n_sum, arities):
 def round_constants(expr, digits):
     """Every float constant rounded to ``digits`` decimals (for display).
 
-    sympy folds numbers as it rebuilds (0.0179·(7.4648·x)² becomes 0.99…·x²), so round,
-    let it fold, and round again until nothing changes.
+    Constants are folded first (see ``fold_constants``), so a coefficient is rounded once,
+    not each of its factors: 3.3816·(0.6662·x)³ shows as 1.0·x³, not as 3.3816·(0.6662·x)³.
+    Rounding can create new products that sympy folds; repeat until nothing changes.
     """
     for _ in range(SNAP_ROUNDS):
-        expr = _split_exp_constants(expr)
+        expr = fold_constants(expr)
         table = {f: sp.Float(round(float(f), digits)) for f in expr.atoms(sp.Float)}
         table = {f: r for f, r in table.items() if f != r}
         if not table:
             break
         expr = expr.xreplace(table)
     return expr
+
+
+def fold_constants(expr):
+    """expr with products and integer powers of sums multiplied out, inside every function too.
+
+    Math: 3.38·(0.666·x)³ → 1.0·x³;  (a·(x₁+x₂))² − (a·(x₁−x₂))² → 4a²·x₁x₂   (x₁², x₂² cancel)
+    Then each monomial has one number, the one the data determined. exp(u + v) is not split
+    into exp(u)·exp(v) (``power_exp=False``) and log(x·y) is not split (``log=False``): a
+    function call stays one edge of the KAN. sympy itself moves a float c out of exp(u + c)
+    as the factor e^c; ``snap_constants`` deals with that factor.
+    """
+    return sp.expand(expr, power_exp=False, log=False)
 
 
 def simple_value(v, tol):
@@ -95,26 +114,54 @@ def simple_value(v, tol):
 
 
 def snap_constants(expr, tol):
-    """Replace each float within ``tol`` of a simple value by it; repeat while sympy folds.
+    """Replace each float within ``tol`` of a simple value by that value.
 
-    Before each round, exp(u + c) becomes e^c·exp(u) so that a constant factor split
-    between an exp edge's a and c is one number.
+    Each round (at most SNAP_ROUNDS, until nothing changes):
+    1. fold the constants (``fold_constants``), so that one number stands for each term;
+       snapping the factors first would multiply their errors: 3.38158·(0.666234·x)³ is
+       1.0000·x³, but 3.38158·(2/3·x)³ is 1.0019·x³;
+    2. move constant factors of exp terms where they read best (``_snap_exp_factor``):
+       1.0000003·exp(u) → exp(u), 1.64872·exp(u) → exp(u + 1/2);
+    3. snap every remaining float (``simple_value``). A float smaller than ``tol`` snaps to
+       0, so terms that cancel (up to the fit's error) vanish.
+    A float near no simple value stays the float it was: snapping never rounds.
+
+    Parameters: expr — sympy expression with float constants; tol — largest distance snapped.
+    Returns: the expression, folded (multiplied out), with the snapped values exact.
     """
     for _ in range(SNAP_ROUNDS):
-        expr = _split_exp_constants(expr)
-        table = {}
-        for f in expr.atoms(sp.Float):
-            s = simple_value(float(f), tol)
-            if s is not None:
-                table[f] = s
-        if not table:
-            break
+        before = expr
+        expr = fold_constants(expr)
+        expr = expr.replace(lambda e: e.is_Mul or isinstance(e, sp.exp),
+                            lambda e: _snap_exp_factor(e, tol))
+        table = {f: s for f in expr.atoms(sp.Float) if (s := simple_value(float(f), tol)) is not None}
         expr = expr.xreplace(table)
+        if expr == before:
+            break
     return expr
 
 
-def _split_exp_constants(expr):
-    def split(e):
-        const, rest = e.args[0].as_coeff_Add()
-        return sp.exp(const) * sp.exp(rest) if const != 0 and rest != 0 else e
-    return expr.replace(lambda e: isinstance(e, sp.exp) and e.args[0].is_Add, split)
+def _snap_exp_factor(term, tol):
+    """One term K·exp(c + u) (K, c numbers, K or c a float) with its constant T = K·e^c snapped.
+
+    Math: K·exp(c + u) = T·exp(u) = exp(u + log T)
+    Either form may be the simple one: an exp edge's outer a and inner c can trade scale
+    (a·e^c is what the data fixes), so T itself may be simple (2.0000001·exp(x²) → 2·exp(x²));
+    or the meaningful number is in the exponent, exp(1/2 − cos(2x)/4), which sympy shows as
+    1.64872·exp(−cos(2x)/4) since e^{1/2} is not a simple value. So: T if it is within ``tol``
+    of a simple value; else log|T| if it is (the sign of T stays outside); else the term as is.
+    """
+    K, rest = term.as_coeff_Mul()
+    exps = [f for f in sp.Mul.make_args(rest) if isinstance(f, sp.exp)]
+    if len(exps) != 1:                  # exp(u)·exp(v): no one exponent to move T into
+        return term
+    c, u = exps[0].args[0].as_coeff_Add()
+    T = K * sp.exp(c)
+    if not T.atoms(sp.Float):           # exact already (e.g. exp(u + 1/2)): nothing fitted to snap
+        return term
+    others = sp.Mul(*[f for f in sp.Mul.make_args(rest) if f != exps[0]])
+    if (s := simple_value(float(T), tol)) is not None:
+        return s * others * sp.exp(u)
+    if (s := simple_value(np.log(abs(float(T))), tol)) is not None:   # |T| ≥ tol here, not 0
+        return sp.sign(T) * others * sp.exp(u + s)
+    return term

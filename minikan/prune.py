@@ -110,7 +110,13 @@ def prune(model, node_th=NODE_TH, edge_th=EDGE_TH, x=None, mode="l1"):
             changed |= bool((now != alive[l]).any())
             alive[l] = now
         if not changed:
-            return _rebuild(model, masks, alive)
+            break
+    for l in range(1, model.depth):
+        if not alive[l].any():       # every path cut: the pruned network would be constant 0
+            raise ValueError(f"pruning with node_th={node_th}, edge_th={edge_th} removes every node of "
+                             f"hidden layer {l}, leaving a constant network; lower the thresholds "
+                             "or train with a smaller lamb")
+    return _rebuild(model, masks, alive)
 
 
 def _cut_dead(model, masks, alive):

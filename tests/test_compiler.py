@@ -100,7 +100,8 @@ def test_more_formulas_compile_exactly(expr, variables, ranges):
 @pytest.mark.parametrize("expr, name", [(2**x, "exp"), (sp.exp(1 - x**2), "exp"), (sp.exp(-x**2 / 4), "gaussian")])
 def test_exponentials(expr, name):
     # 2**x = exp(log(2)·x); exp(1 − x²) is an exp edge on an x² node (a gaussian edge has no
-    # room for the 1). Exact, but log 2 and e are not values ``snap`` knows: they read back as floats.
+    # room for the 1). Exact, but log 2 is not a value ``snap`` knows: 2**x reads back with a float.
+    # (e's factor in front of exp(−x²) snaps back into the exponent: exp(1 − x²).)
     model = from_formula(expr, [x])
     assert name in model.layers[-1].symbolic.values()
     assert_equals_lambdify(model, expr, [x], (-1, 1))

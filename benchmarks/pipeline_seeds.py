@@ -16,6 +16,7 @@ import time
 import sympy as sp
 
 from minikan import KAN
+from minikan.cli import DEMO_LAMB, DEMO_LAMB_ENTROPY
 from minikan.data import FUNCTIONS, dataset
 
 LIB = ["x", "x^2", "x^3", "exp", "sin", "tanh"]
@@ -42,8 +43,8 @@ def run(seed, lamb, lamb_entropy, steps, grid, update_grid):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lamb", type=float, default=0.01)
-    parser.add_argument("--lamb-entropy", type=float, default=0.0)
+    parser.add_argument("--lamb", type=float, default=DEMO_LAMB)
+    parser.add_argument("--lamb-entropy", type=float, default=DEMO_LAMB_ENTROPY)
     parser.add_argument("--steps", type=int, default=50)
     parser.add_argument("--grid", type=int, default=5)
     parser.add_argument("--update-grid", action="store_true", help="grid updates in the sparsity stage")

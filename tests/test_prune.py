@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from minikan import create_dataset, prune
+from minikan.cli import DEMO_LAMB, DEMO_LAMB_ENTROPY
 from minikan.model import KAN
 
 
@@ -291,7 +292,7 @@ def test_sparsity_then_prune_finds_one_hidden_node_for_exp_sin():
     from minikan.data import dataset
     data = dataset("exp_sin", 1000, 1000, seed=0)
     model = KAN([2, 5, 1], grid=5, k=3, seed=0)
-    model.fit(data, steps=50, lamb=0.01, lamb_entropy=0.0, update_grid=False, log=0)
+    model.fit(data, steps=50, lamb=DEMO_LAMB, lamb_entropy=DEMO_LAMB_ENTROPY, update_grid=False, log=0)
     pruned = model.prune()
     assert pruned.width == [[2, 0], [1, 0], [1, 0]], pruned.width
     np.testing.assert_array_equal(pruned.layers[0].mask, np.ones((2, 1)))   # both inputs kept

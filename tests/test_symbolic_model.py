@@ -7,6 +7,7 @@ import sympy as sp
 from helpers import perturb
 
 from minikan import bspline, data, gradcheck
+from minikan.cli import DEMO_LAMB, DEMO_LAMB_ENTROPY
 from minikan.model import KAN
 from minikan.symbolic import formula
 
@@ -278,7 +279,7 @@ def test_pipeline_recovers_exp_sin_pi_x_plus_y_squared():
     """The seeds' story: train with sparsity, prune, refine, auto_symbolic, fine-tune, read."""
     ds = data.dataset("exp_sin", 1000, 1000, seed=1)
     model = KAN([2, 5, 1], grid=5, k=3, seed=1)
-    model.fit(ds, steps=50, lamb=0.01, lamb_entropy=0.0, update_grid=False, log=0)  # the demo's recipe
+    model.fit(ds, steps=50, lamb=DEMO_LAMB, lamb_entropy=DEMO_LAMB_ENTROPY, update_grid=False, log=0)
     model = model.prune()
     assert model.width == [[2, 0], [1, 0], [1, 0]], model.width
     model.fit(ds, steps=30, log=0)

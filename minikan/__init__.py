@@ -4,7 +4,8 @@ Reading order: bspline → layer → nodes → model → losses → regularize �
 → prune → symbolic → data; gradcheck checks any of them. See README.md.
 """
 from minikan.data import create_dataset, dataset_from_arrays
+from minikan.mlp import MLP
 from minikan.model import KAN
 
-__all__ = ["KAN", "create_dataset", "dataset_from_arrays"]
+__all__ = ["KAN", "MLP", "create_dataset", "dataset_from_arrays"]
 __version__ = "0.1.0"

@@ -73,8 +73,10 @@ def execute(path):
     """
     nb = nbformat.read(path, as_version=4)
     with tempfile.TemporaryDirectory() as tmp:
-        km = KernelManager(kernel_name="python3", kernel_spec_manager=ThisPython(), transport="ipc",
-                           ip=os.path.join(tmp, "kernel"))
+        # Unix sockets in the temporary directory where there are any: no open port, and
+        # no warning from ipykernel about unencrypted TCP in the output.
+        transport = dict(transport="ipc", ip=os.path.join(tmp, "kernel")) if os.name == "posix" else {}
+        km = KernelManager(kernel_name="python3", kernel_spec_manager=ThisPython(), **transport)
         client = NotebookClient(nb, km=km, timeout=CELL_TIMEOUT, record_timing=False,
                                 resources={"metadata": {"path": tmp}})
         client.execute(env=kernel_env(), cwd=tmp)

@@ -63,36 +63,85 @@ def _normalize_arity(widths, mult_arity):
     return per_layer
 
 
+def subnode_groups(n_sum, arities):
+    """The sub-nodes that feed each node of a layer of width [n_sum, len(arities)].
+
+    Sum node s reads sub-node s alone; multiplication node g reads the next a_g
+    consecutive sub-nodes, in order after the sums.
+
+    Parameters
+    ----------
+    n_sum : int
+        Number of sum nodes.
+    arities : list of int
+        a_g, the number of factors of each multiplication node.
+
+    Returns
+    -------
+    list of range, length n_nodes
+        ``groups[n]`` are the sub-node indices (columns of the KAN layer's output) of node n:
+        ``range(s, s + 1)`` for sum node s, then ``range(start_g, start_g + a_g)``.
+    """
+    groups = [range(s, s + 1) for s in range(n_sum)]
+    start = n_sum
+    for a in arities:
+        groups.append(range(start, start + a))
+        start += a
+    return groups
+
+
 def mult_forward(z, n_sum, arities):
     """Sum nodes pass through; each group of a_g sub-nodes becomes their product.
 
-    Parameters: z (batch, n_sub); n_sum; arities list of ints.
-    Returns: out (batch, n_nodes) and the cache.
+    Math: out_s = z_s (s < n_sum),  out_{n_sum+g} = Π_{r ∈ group g} z_r     [KAN 2.0 §2.1]
+
+    Parameters
+    ----------
+    z : ndarray, shape (batch, n_sub)
+        The KAN layer's outputs (sub-nodes).
+    n_sum : int
+        Number of sum nodes.
+    arities : list of int
+        Factors of each multiplication node.
+
+    Returns
+    -------
+    out : ndarray, shape (batch, n_nodes)
+    cache : tuple
+        What ``mult_backward`` needs.
     """
     out = np.empty((z.shape[0], n_sum + len(arities)))        # (batch, n_nodes)
     out[:, :n_sum] = z[:, :n_sum]
-    start = n_sum
-    for g, a in enumerate(arities):
-        out[:, n_sum + g] = np.prod(z[:, start:start + a], axis=1)
-        start += a
+    for g, group in enumerate(subnode_groups(n_sum, arities)[n_sum:]):
+        out[:, n_sum + g] = np.prod(z[:, group], axis=1)      # (batch,)
     return out, (z, n_sum, arities)
 
 
 def mult_backward(dout, cache):
-    """Product rule: ∂(Π_s z_s)/∂z_r = Π_{s≠r} z_s.  Returns dz (batch, n_sub).
+    """Product rule: ∂(Π_s z_s)/∂z_r = Π_{s≠r} z_s.
 
     The product of the others is built from prefix and suffix products, not by dividing
     the whole product by z_r, so a zero factor is handled exactly.
+
+    Parameters
+    ----------
+    dout : ndarray, shape (batch, n_nodes)
+        ∂L/∂out.
+    cache : tuple
+        From ``mult_forward``.
+
+    Returns
+    -------
+    dz : ndarray, shape (batch, n_sub)
+        ∂L/∂z.
     """
     z, n_sum, arities = cache
     dz = np.empty_like(z)                                      # (batch, n_sub)
     dz[:, :n_sum] = dout[:, :n_sum]
-    start = n_sum
-    for g, a in enumerate(arities):
-        Z = z[:, start:start + a]                              # (batch, a)
-        ones = np.ones((z.shape[0], 1))
-        before = np.cumprod(np.hstack([ones, Z[:, :-1]]), axis=1)            # Π_{s<r} z_s
-        after = np.cumprod(np.hstack([ones, Z[:, :0:-1]]), axis=1)[:, ::-1]  # Π_{s>r} z_s
-        dz[:, start:start + a] = dout[:, n_sum + g, None] * before * after
-        start += a
+    ones = np.ones((z.shape[0], 1))                            # (batch, 1)
+    for g, group in enumerate(subnode_groups(n_sum, arities)[n_sum:]):
+        Z = z[:, group]                                        # (batch, a)
+        before = np.cumprod(np.hstack([ones, Z[:, :-1]]), axis=1)            # (batch, a): Π_{s<r} z_s
+        after = np.cumprod(np.hstack([ones, Z[:, :0:-1]]), axis=1)[:, ::-1]  # (batch, a): Π_{s>r} z_s
+        dz[:, group] = dout[:, n_sum + g, None] * before * after
     return dz

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
-from minikan import bspline, validate
+from minikan import bspline, nodes, validate
 from minikan.data import _as_ranges
 from minikan.model import KAN
 from minikan.symbolic import edges as sym_edges
@@ -224,16 +224,15 @@ def build(levels, variables, grid, k, seed):
         layer = model.layers[L - 1]
         index = {n: i for i, n in enumerate(levels[L - 1])}
         layer.mask[:] = 0.0
-        j = 0                                       # sub-node index on level L
-        for node in levels[L]:
-            for g in node.groups:
+        columns = nodes.subnode_groups(model.width[L][0], model.arities[L])   # sub-nodes of each node
+        for node, cols in zip(levels[L], columns):
+            for g, j in zip(node.groups, cols):
                 for e_index, e in enumerate(g.edges):
                     i = index[e.child]
                     d = g.const if e_index == 0 else 0.0
                     layer.mask[i, j] = 1.0
                     layer.symbolic[(i, j)] = e.name
                     layer.params["sym_affine"][i, j] = (e.a, e.b, e.c, d)
-                j += 1
     return model
 
 

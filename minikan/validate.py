@@ -142,6 +142,18 @@ def check_positive_int(value, name):
     return int(value)
 
 
+def check_int(value, name, minimum=None):
+    """Return `value` as a Python int if it is an integer >= `minimum` (no bound if None).
+
+    As ``check_positive_int``, integer-valued floats are rejected.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
+    return int(value)
+
+
 def check_real(value, name, minimum=None, maximum=None):
     """Return `value` as a finite Python float within ``[minimum, maximum]``.
 

@@ -182,6 +182,25 @@ def check_range(pair, name):
     return lo, hi
 
 
+def as_ranges(ranges, n_var, name="ranges"):
+    """Return per-variable ``[lo, hi]`` ranges as a float64 array (n_var, 2).
+
+    `ranges` is one pair for every variable, shape (2,), or one pair per variable,
+    shape (n_var, 2); each pair must satisfy lo < hi (``check_range``).
+    """
+    arr = as_float_array(ranges, name, ndim=(1, 2),
+                         shape_hint=f"(2,) or ({n_var}, 2), one [lo, hi] per variable")
+    if arr.shape == (2,):
+        arr = np.tile(arr, (n_var, 1))  # (n_var, 2), the same range for every variable
+    if arr.shape != (n_var, 2):
+        raise ValueError(
+            f"{name} must be one [lo, hi] pair, shape (2,), or one pair per variable, "
+            f"shape ({n_var}, 2); got shape {arr.shape}")
+    for i, pair in enumerate(arr):
+        check_range(pair, f"{name}[{i}]")
+    return arr
+
+
 def check_choice(value, name, choices):
     """Return `value` if it is one of `choices`; otherwise list the choices."""
     if value not in choices:

@@ -24,7 +24,6 @@ import numpy as np
 import sympy as sp
 
 from minikan import bspline, nodes, validate
-from minikan.data import _as_ranges
 from minikan.model import KAN
 from minikan.symbolic import edges as sym_edges
 
@@ -271,7 +270,7 @@ def from_formula(expr, variables, grid=5, k=3, ranges=(-1.0, 1.0), seed=0):
     unknown = set().union(*(e.free_symbols for e in exprs)) - set(variables)
     if unknown:
         raise ValueError(f"expr has symbols that are not in variables: {sorted(map(str, unknown))}")
-    ranges = _as_ranges(ranges, len(variables))                      # (d, 2)
+    ranges = validate.as_ranges(ranges, len(variables))                      # (d, 2)
     levels = layout(*parse(exprs, variables))
     model = build(levels, variables, grid, k, seed)
     model.train_input = box_samples(ranges, seed)

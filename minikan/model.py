@@ -165,7 +165,7 @@ class KAN:
                   lamb_coef=0.0, lamb_coefdiff=0.0):
         """Training objective ℓ = ℓ_pred + λ(μ₁ Σ|Φ|₁ + μ₂ Σ S(Φ) + μ₃ Σ C₁ + μ₄ Σ C₂), and its gradient.
 
-        [KAN §2.5.1, eq. 2.20; DESIGN.md] ℓ_pred is the MSE or cross-entropy of ``losses.py``;
+        [KAN §2.5.1, eq. 2.20; README, Conventions] ℓ_pred is the MSE or cross-entropy of ``losses.py``;
         the penalty and its exact gradient, through every layer's inputs, are
         ``regularize.py``'s. Returns (value, grads) with grads keyed as ``params``.
         """

@@ -1,6 +1,6 @@
 """Node operations between layers: sum nodes pass through, KAN 2.0 multiplication nodes multiply.
 
-Math: Ψ^(l) = M^(l) ∘ Φ^(l)                                    [KAN 2.0 arXiv:2408.10205, §2.1]
+Math: Ψ^(l) = M^(l) ∘ Φ^(l)                                      [KAN 2.0 arXiv:2408.10205, §2]
 A hidden layer of width [n_sum, n_mult] receives n_sum + Σ_g a_g sub-nodes from the KAN
 layer before it: the first n_sum pass through as sums; then each consecutive group of
 a_g sub-nodes (the arity of node g) is multiplied into one node. A plain KAN layer can
@@ -15,10 +15,20 @@ import numpy as np
 def normalize_width(width, mult_arity=2):
     """Width as [[n_sum, n_mult], …] and the arity of every multiplication node per layer.
 
-    ``width`` entries are ints (sum nodes only) or pairs [n_sum, n_mult]; ``mult_arity`` is
-    one int for every node, or a list with one entry per layer, each an int or a list of
-    one arity per multiplication node of that layer.
-    Returns: widths (list of [n_sum, n_mult]), arities (list of lists of ints).
+    Parameters
+    ----------
+    width : list
+        One entry per layer of nodes, at least two: an int (sum nodes only) or a pair
+        [n_sum, n_mult]. Only hidden layers may have multiplication nodes.
+    mult_arity : int or list
+        One int for every multiplication node, or a list with one entry per layer of
+        nodes, each an int or a list of one arity (≥ 2) per multiplication node there.
+
+    Returns
+    -------
+    widths : list of [n_sum, n_mult]
+    arities : list of list of int
+        ``arities[l][g]``: the factors of multiplication node g of layer l.
     """
     if not isinstance(width, (list, tuple)) or len(width) < 2:
         raise ValueError(f"width must be a list of at least 2 layer sizes, got {width!r}")
@@ -91,9 +101,11 @@ def subnode_groups(n_sum, arities):
 
 
 def mult_forward(z, n_sum, arities):
-    """Sum nodes pass through; each group of a_g sub-nodes becomes their product.
+    r"""Sum nodes pass through; each group of a_g sub-nodes becomes their product.
 
-    Math: out_s = z_s (s < n_sum),  out_{n_sum+g} = Π_{r ∈ group g} z_r     [KAN 2.0 §2.1]
+    .. math::
+        \mathrm{out}_s = z_s \ (s < n_{sum}), \qquad
+        \mathrm{out}_{n_{sum}+g} = \prod_{r \in \mathrm{group}\ g} z_r     [KAN 2.0 §2]
 
     Parameters
     ----------

@@ -230,9 +230,19 @@ def as_rng(seed, name="seed"):
 def check_dataset(dataset, loss_fn, n_in, n_out):
     """The dataset dict's four arrays, checked against a model and a loss, or a clear error.
 
-    Returns (train_input, train_label, test_input, test_label): inputs float64 (n, n_in);
-    labels float64 (n, n_out) for "mse" ((n,) read as n_out = 1), int64 classes in
-    [0, n_out) for "ce".
+    Parameters
+    ----------
+    dataset : dict
+        ``train_input``, ``train_label``, ``test_input``, ``test_label`` (``create_dataset``).
+    loss_fn : {"mse", "ce", "cross_entropy"}
+    n_in, n_out : int
+        The model's input and output widths.
+
+    Returns
+    -------
+    train_input, train_label, test_input, test_label : ndarray
+        Inputs float64 (n, n_in); labels float64 (n, n_out) for "mse" ((n,) read as
+        n_out = 1), int64 classes (n,) in [0, n_out) for "ce".
     """
     if not isinstance(dataset, dict):
         raise TypeError(f"dataset must be a dict with train_input, train_label, test_input, "

@@ -45,6 +45,16 @@ def layout(inputs, outputs):
 
     A child more than one level below its parent is replaced by a chain of carriers
     (sum nodes with one identity edge), shared by all parents that need it on that level.
+
+    Parameters
+    ----------
+    inputs, outputs : list of Node
+        As ``parse`` returns them; the outputs' edges are rewired in place.
+
+    Returns
+    -------
+    levels : list of list of Node, length D + 1
+        ``levels[0]`` the inputs, ``levels[D]`` the outputs in order.
     """
     D = max(node.level for node in outputs)
     levels = [[] for _ in range(D + 1)]
@@ -81,7 +91,23 @@ def layout(inputs, outputs):
 
 
 def build(levels, variables, grid, k, seed):
-    """The KAN for a layout: widths, arities, masks, names and affine numbers of every edge."""
+    """The KAN for a layout: widths, arities, masks, names and affine numbers of every edge.
+
+    Parameters
+    ----------
+    levels : list of list of Node
+        From ``layout``.
+    variables : list of sympy.Symbol
+        The inputs; their names become ``input_names``.
+    grid, k, seed
+        As for ``KAN``.
+
+    Returns
+    -------
+    KAN
+        Edge (i, j) of layer L-1 is active and symbolic exactly when node i of level L-1
+        feeds sub-node j of level L.
+    """
     width = [[sum(len(n.groups) == 1 for n in lev), sum(len(n.groups) > 1 for n in lev)] for lev in levels]
     arities = [[len(n.groups) for n in lev if len(n.groups) > 1] for lev in levels]
     width[0] = [len(variables), 0]
@@ -145,7 +171,18 @@ def from_formula(expr, variables, grid=5, k=3, ranges=(-1.0, 1.0), seed=0):
 
 
 def box_samples(ranges, seed):
-    """``N_SAMPLES`` uniform points in the box ``ranges`` (d, 2), then its corners if d is small."""
+    """``N_SAMPLES`` uniform points in a box, then its 2^d corners if d ≤ MAX_CORNER_DIM.
+
+    Parameters
+    ----------
+    ranges : ndarray, shape (d, 2)
+        [lo, hi] per variable.
+    seed : int or numpy.random.Generator
+
+    Returns
+    -------
+    x : ndarray, shape (N_SAMPLES + 2^d, d), or (N_SAMPLES, d) for large d
+    """
     lo, hi = ranges[:, 0], ranges[:, 1]                               # (d,), (d,)
     x = validate.as_rng(seed).uniform(lo, hi, (N_SAMPLES, len(lo)))  # (N_SAMPLES, d)
     if len(lo) <= MAX_CORNER_DIM:
@@ -161,6 +198,17 @@ def to_splines(model, x=None):
     model's training inputs, see ``from_formula``): the knots move to the data
     (``update_grid``, KAN §2.4), then each symbolic edge a·f(b·x + c) + d becomes the
     least-squares spline through its values, with w_b = 0 and w_s = 1.
+
+    Parameters
+    ----------
+    model : KAN
+    x : array_like, shape (N, d), optional
+        Samples; default the model's training inputs.
+
+    Returns
+    -------
+    KAN
+        No symbolic edge left.
     """
     x = model.data_x(x)
     new = model.copy()

@@ -146,7 +146,23 @@ class _Parser:
 
 
 def parse(exprs, variables):
-    """The input nodes, and the output nodes (one per expression) over the DAG of subexpressions."""
+    """The DAG of subexpressions of ``exprs``, one node per distinct subexpression.
+
+    Parameters
+    ----------
+    exprs : list of sympy.Expr
+        One per output.
+    variables : list of sympy.Symbol
+        The inputs, in order.
+
+    Returns
+    -------
+    inputs : list of Node
+        One per variable (``var`` its index).
+    outputs : list of Node
+        One per expression; a constant expression is the zero function of the first
+        input plus that constant.
+    """
     parser = _Parser(variables)
     outputs = []
     for expr in exprs:

@@ -3,8 +3,9 @@
 L-BFGS keeps the last m pairs s_k = x_{k+1} - x_k, y_k = g_{k+1} - g_k and
 applies the inverse-Hessian approximation they define to -g without forming a
 matrix (two-loop recursion, Nocedal & Wright, *Numerical Optimization*, 2nd
-ed., §7.2, Alg. 7.4). Each step length satisfies the strong Wolfe conditions
-(``linesearch.py``: N&W eq. 3.7, Alg. 3.5–3.6), which guarantee y_k^T s_k > 0,
+ed., §7.2, Alg. 7.4). Step lengths come from the strong-Wolfe line search of
+``linesearch.py`` (N&W eq. 3.7, Alg. 3.5–3.6), whose curvature condition gives
+y_k^T s_k > 0; a pair without enough curvature (a search cut short) is skipped,
 so H stays positive definite.
 ``LBFGS.step`` follows torch.optim.LBFGS(line_search_fn="strong_wolfe"), as
 pykan uses it, so that "50 L-BFGS steps" means the same work in both.

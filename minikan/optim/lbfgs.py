@@ -5,8 +5,8 @@ applies the inverse-Hessian approximation they define to -g without forming a
 matrix (two-loop recursion, Nocedal & Wright, *Numerical Optimization*, 2nd
 ed., §7.2, Alg. 7.4). Step lengths come from the strong-Wolfe line search of
 ``linesearch.py`` (N&W eq. 3.7, Alg. 3.5–3.6), whose curvature condition gives
-y_k^T s_k > 0; a pair without enough curvature (a search cut short) is skipped,
-so H stays positive definite.
+y_k^T s_k > 0; a pair with too little (possible when a search is cut short, see
+CURVATURE_EPS) is skipped, so H stays positive definite.
 ``LBFGS.step`` follows torch.optim.LBFGS(line_search_fn="strong_wolfe"), as
 pykan uses it, so that "50 L-BFGS steps" means the same work in both.
 

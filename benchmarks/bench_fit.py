@@ -1,6 +1,6 @@
 """Speed and accuracy of an end-to-end fit: [2,5,1], G = 5, k = 3 on exp(sin(πx) + y²).
 
-Run (from the repository root; the env vars steady glibc's allocator, see shared/PERFORMANCE.md —
+Run (from the repository root; the env vars steady glibc's allocator, which else unmaps large temporaries —
 set them for both sides of any comparison):
 
     MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824 \\
@@ -15,7 +15,7 @@ test RMSE reached. pykan runs the same workload side by side when torch and pyka
 importable (``KAN(width=[2,5,1], grid=5, k=3, seed=0)``, ``model.fit(dataset, opt="LBFGS")``).
 
 ``--seeds``: seeds 0–4 (the model's and the dataset's), 50 L-BFGS steps each; prints test RMSE
-per seed, the median and the max. The bar (DESIGN.md): median < 4e-3, none > 8e-3.
+per seed, the median and the max. The bar: median < 4e-3, none > 8e-3.
 """
 import argparse
 import os

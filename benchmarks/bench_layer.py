@@ -1,6 +1,6 @@
 """Speed of one KAN layer: forward, forward + backward, next to the dense-matmul floor.
 
-Run (from the repository root; the env vars steady glibc's allocator, see shared/PERFORMANCE.md —
+Run (from the repository root; the env vars steady glibc's allocator, which else unmaps large temporaries —
 set them for both sides of any comparison):
 
     MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824 \\

@@ -10,7 +10,7 @@ Measured: exp(sin(πx) + y²), widths [2,1,1] and [2,5,1], k = 3, 1000 train / 1
 next grid ``model = model.refine(G)`` and train again. Prints train and test RMSE and the
 parameter count (``model.n_params()``) per grid, and the slope α of log(test RMSE) vs log(G)
 (least squares) over G = 3, 10, 20 and over the grids up to the lowest test RMSE (the part
-where it still falls); theory for k = 3 is α = −4 (DESIGN.md's bar: at least as steep as −3).
+where it still falls); theory for k = 3 is α = −4 (the bar: at least as steep as −3).
 A test RMSE well above the train RMSE at the finest grids means the spline has more
 coefficients than the 1000 samples can pin down (overfitting). Saves a log-log plot,
 test RMSE vs parameter count N with an N⁻⁴ reference line, to benchmarks/out/scaling.png.

@@ -1,7 +1,7 @@
 """minikan: Kolmogorov–Arnold Networks in NumPy, every gradient written by hand.
 
 Reading order: bspline → layer → nodes → model → losses → regularize → optim → train
-→ prune → symbolic → data; gradcheck checks any of them. See README.md.
+→ prune → symbolic → data → zoo; gradcheck checks any of them. See README.md.
 """
 from minikan.data import create_dataset, dataset_from_arrays
 from minikan.mlp import MLP

@@ -52,7 +52,7 @@ def cmd_gradcheck(args):
 
 # The sparsity stage's recipe, measured over seeds 0–14 (benchmarks/pipeline_seeds.py): L1
 # alone (lamb_entropy=0) with the knots held fixed finds [2, 1, 1] for every seed. With the
-# entropy term (μ₂ = 2, DESIGN's default) most seeds keep sin(πx) and y² on two hidden nodes:
+# entropy term (μ₂ = 2, fit's default) most seeds keep sin(πx) and y² on two hidden nodes:
 # −log p makes a small edge hard to regrow, so an early split stays. With grid updates the
 # next layer's knots follow a shrinking hidden node, so the L1 can scale the first layer's
 # edges down without limit, under the pruning threshold.

@@ -1,47 +1,28 @@
-"""Datasets: sampled functions, a user's own arrays, two toy classification sets,
-and a zoo of the functions the KAN papers fit.
+"""Datasets: sampled functions, a user's own arrays, two toy classification sets.
 
 Every dataset is a dict with ``train_input (n_train, n_var)``, ``train_label``,
-``test_input (n_test, n_var)`` and ``test_label`` (DESIGN.md, Data). Labels are
-float64 ``(n, m)`` for regression and int64 class indices ``(n,)`` for
-classification. Everything random takes ``seed``, an int or a
-``numpy.random.Generator``.
+``test_input (n_test, n_var)`` and ``test_label``, the four arrays ``KAN.fit`` and
+``KAN.evaluate`` read. Labels are float64 ``(n, m)`` for regression and int64 class
+indices ``(n,)`` for classification. Everything random takes ``seed``, an int or a
+``numpy.random.Generator``. The functions the KAN papers fit, each with its exact
+formula, are in ``zoo.py`` (``Example``, ``FUNCTIONS``, ``dataset``); they can still be
+imported from here.
 
 Shapes: n samples; n_var input variables; m outputs.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 import numpy as np
-import sympy as sp
 
-from .validate import (
+from minikan.validate import (
     as_class_labels,
     as_float_array,
+    as_ranges,
     as_rng,
-    check_choice,
     check_positive_int,
-    check_range,
     check_real,
 )
 
 # --- Sampling a function -----------------------------------------------------
-
-def _as_ranges(ranges, n_var):
-    """Return the per-variable sampling ranges as an array (n_var, 2)."""
-    arr = as_float_array(ranges, "ranges", ndim=(1, 2),
-                         shape_hint=f"(2,) or ({n_var}, 2), one [lo, hi] per variable")
-    if arr.shape == (2,):
-        arr = np.tile(arr, (n_var, 1))  # (n_var, 2), the same range for every variable
-    if arr.shape != (n_var, 2):
-        raise ValueError(
-            f"ranges must be one [lo, hi] pair, shape (2,), or one pair per variable, "
-            f"shape ({n_var}, 2); got shape {arr.shape}")
-    for i, pair in enumerate(arr):
-        check_range(pair, f"ranges[{i}]")
-    return arr
-
 
 def _evaluate(f, x):
     """Call f on x (n, n_var) and return its values as float64 (n, m)."""
@@ -86,7 +67,7 @@ def create_dataset(f, n_var=2, ranges=(-1.0, 1.0), train_num=1000, test_num=1000
     n_var = check_positive_int(n_var, "n_var")
     train_num = check_positive_int(train_num, "train_num")
     test_num = check_positive_int(test_num, "test_num")
-    ranges = _as_ranges(ranges, n_var)  # (n_var, 2)
+    ranges = as_ranges(ranges, n_var)  # (n_var, 2)
     rng = as_rng(seed)
     lo, hi = ranges[:, 0], ranges[:, 1]  # (n_var,), (n_var,)
     train_input = rng.uniform(lo, hi, size=(train_num, n_var))  # (train_num, n_var)
@@ -237,117 +218,15 @@ def make_rings(n=1000, radii=(0.5, 1.0), noise=0.1, seed=0, test_fraction=0.5):
     return dataset_from_arrays(X, y, test_fraction=test_fraction, seed=rng)
 
 
-# --- The zoo: functions from the KAN papers, each with its exact formula -----
+# --- The zoo (zoo.py), importable from here too --------------------------------
 
-@dataclass(frozen=True)
-class Example:
-    """A test function in two forms: NumPy for data, SymPy for checking formulas.
-
-    Attributes
-    ----------
-    name : str
-    f : callable
-        ``f(x)`` with x of shape (n, n_var), returning shape (n,).
-    n_var : int
-    ranges : tuple of (lo, hi)
-        One sampling range per variable.
-    formula : sympy.Expr
-        The same function in the symbols x1, ..., x{n_var}.
-    """
-
-    name: str
-    f: Callable
-    n_var: int
-    ranges: tuple
-    formula: sp.Expr
+# The zoo needs sympy for its formulas; it is loaded on first use of one of its names
+# (PEP 562), so that ``import minikan`` does not import sympy through this module.
+_ZOO_NAMES = ("Example", "FUNCTIONS", "dataset", "exp_mean_sin2")
 
 
-def _symbols(n_var):
-    return sp.symbols(f"x1:{n_var + 1}")  # (x1, ..., x{n_var})
-
-
-def _box(n_var, lo=-1.0, hi=1.0):
-    return ((lo, hi),) * n_var
-
-
-def _exp_sin(x):
-    return np.exp(np.sin(np.pi * x[:, 0]) + x[:, 1] ** 2)
-
-
-def _exp_mean_sin2(x):
-    return np.exp(np.mean(np.sin(x) ** 2, axis=1))
-
-
-def _product(x):
-    return x[:, 0] * x[:, 1]
-
-
-def _division(x):
-    return x[:, 0] / x[:, 1]
-
-
-def _distance(x):
-    return np.sqrt((x[:, 0] - x[:, 1]) ** 2 + (x[:, 2] - x[:, 3]) ** 2)
-
-
-def _bessel_j0(x):
-    # The only SciPy use in the library, imported here so that importing
-    # minikan needs NumPy and SymPy only.
-    from scipy.special import j0
-
-    return j0(20.0 * x[:, 0])
-
-
-def _exp_sin_sum4(x):
-    r1 = x[:, 0] ** 2 + x[:, 1] ** 2  # (n,)
-    r2 = x[:, 2] ** 2 + x[:, 3] ** 2  # (n,)
-    return np.exp(0.5 * (np.sin(np.pi * r1) + np.sin(np.pi * r2)))
-
-
-def _arctan(x):
-    return np.arctan(x[:, 0] + x[:, 1] ** 3)
-
-
-def exp_mean_sin2(N=2):
-    """The Example exp((1/N) Σ_{i=1}^N sin²(x_i)) on [-1, 1]^N, for any N >= 1.
-
-    The KAN paper (arXiv:2404.19756, §3.1) uses N = 100 and sin²(πx_i/2).
-    """
-    N = check_positive_int(N, "N")
-    xs = _symbols(N)
-    formula = sp.exp(sp.Add(*[sp.sin(xi) ** 2 for xi in xs]) / N)
-    return Example("exp_mean_sin2", _exp_mean_sin2, N, _box(N), formula)
-
-
-def _zoo():
-    x1, x2, x3, x4 = _symbols(4)
-    examples = [
-        # KAN arXiv:2404.19756 §3.1, and the running example of DESIGN.md.
-        Example("exp_sin", _exp_sin, 2, _box(2), sp.exp(sp.sin(sp.pi * x1) + x2**2)),
-        exp_mean_sin2(2),
-        # KAN §3.1 and Fig. 4.1(a); KAN 2.0 multiplication nodes learn it exactly.
-        Example("product", _product, 2, _box(2), x1 * x2),
-        # KAN Fig. 4.1(b): x/y = exp(log x - log y) needs x, y > 0, hence [0.5, 2],
-        # which also keeps 1/y bounded (at most 2).
-        Example("division", _division, 2, _box(2, 0.5, 2.0), x1 / x2),
-        # KAN Fig. 4.1(f), a deeper composition.
-        Example("distance", _distance, 4, _box(4),
-                sp.sqrt((x1 - x2) ** 2 + (x3 - x4) ** 2)),
-        # KAN §3.1: a special function with no elementary form.
-        Example("bessel_j0", _bessel_j0, 1, _box(1), sp.besselj(0, 20 * x1)),
-        # KAN §3.1, four variables, three layers of composition.
-        Example("exp_sin_sum4", _exp_sin_sum4, 4, _box(4),
-                sp.exp((sp.sin(sp.pi * (x1**2 + x2**2)) + sp.sin(sp.pi * (x3**2 + x4**2))) / 2)),
-        # A two-layer composition with an odd outer function.
-        Example("arctan", _arctan, 2, _box(2), sp.atan(x1 + x2**3)),
-    ]
-    return {ex.name: ex for ex in examples}
-
-
-FUNCTIONS = _zoo()
-
-
-def dataset(name, train_num=1000, test_num=1000, seed=0):
-    """``create_dataset`` for the zoo entry ``FUNCTIONS[name]``, on its own ranges."""
-    ex = FUNCTIONS[check_choice(name, "name", tuple(FUNCTIONS))]
-    return create_dataset(ex.f, ex.n_var, ex.ranges, train_num, test_num, seed)
+def __getattr__(name):
+    if name in _ZOO_NAMES:
+        from minikan import zoo
+        return getattr(zoo, name)
+    raise AttributeError(f"module 'minikan.data' has no attribute {name!r}")

@@ -1,9 +1,11 @@
 """Gradient checking: central finite differences against a hand-written backward.
 
-Math: ∂f/∂θ ≈ (f(θ + h) − f(θ − h)) / 2h, error O(h²)                  [cs231n; Nocedal & Wright §8.1]
-Relative error of an array (DESIGN.md):
+Math: ∂f/∂θ ≈ (f(θ + h) − f(θ − h)) / 2h, error O(h²)              [Nocedal & Wright, §8.1]
+Relative error of an array, the project's measure of agreement:
     rel(a, b) = max|a − b| / max(max|a|, max|b|, 1e-8)
-Correct float64 code gives ~1e-9 … 1e-11 with h = 1e-6; a wrong factor gives ~1e-1.
+One number per array, not per entry: an element-wise relative error (cs231n's) flags
+correct code wherever a gradient entry is near zero. Correct float64 code gives
+~1e-9 … 1e-11 with h = 1e-6; a wrong factor gives ~1e-1. The project's bar is 1e-6.
 
 To check anything with a forward and a backward, make it scalar with a fixed random
 weight: L = Σ dout ⊙ forward(x), whose gradient the backward gives from ``dout``.
@@ -18,7 +20,16 @@ FLOOR = 1e-8         # keeps the relative error defined when both gradients are 
 
 
 def rel_error(a, b):
-    """max|a − b| / max(max|a|, max|b|, 1e-8)."""
+    """max|a − b| / max(max|a|, max|b|, 1e-8) over all entries of two arrays of one shape.
+
+    Parameters
+    ----------
+    a, b : array_like, same shape
+
+    Returns
+    -------
+    float
+    """
     a, b = np.asarray(a, float), np.asarray(b, float)
     scale = max(np.abs(a).max(initial=0.0), np.abs(b).max(initial=0.0), FLOOR)
     return float(np.abs(a - b).max(initial=0.0) / scale)
@@ -27,8 +38,18 @@ def rel_error(a, b):
 def numerical_grad_array(f, x, h=STEP):
     """Central-difference gradient of the scalar f() with respect to the array x, in place.
 
-    ``f`` takes no argument and reads x, which is nudged entry by entry and always
-    restored (also when f raises). Returns an array shaped like x.
+    Parameters
+    ----------
+    f : callable
+        ``f() -> float``; takes no argument and reads x.
+    x : ndarray
+        Nudged entry by entry and always restored (also when f raises).
+    h : float
+        The step.
+
+    Returns
+    -------
+    ndarray, shaped like x
     """
     grad = np.zeros_like(x, dtype=float)
     it = np.nditer(x, flags=["multi_index"])
@@ -79,9 +100,23 @@ class Report:
 def check(obj, x, dout, h=STEP, include_input=True):
     """Check ``obj.backward`` against finite differences of L = Σ dout ⊙ obj.forward(x).
 
-    ``obj`` has ``forward(x)``, ``backward(dout) -> dx``, and dicts ``params``/``grads``
-    (a KANLayer, a KAN, or anything following that contract). Returns a ``Report``
-    with one row per parameter array and one for the input.
+    Parameters
+    ----------
+    obj : object
+        Has ``forward(x)``, ``backward(dout) -> dx`` and dicts ``params``/``grads`` (a
+        KANLayer, a KAN, or anything following that contract).
+    x : array_like, shape (batch, in_dim)
+    dout : ndarray, shape of obj.forward(x)
+        The fixed random weight that makes the output a scalar.
+    h : float
+        Finite-difference step.
+    include_input : bool
+        Also check dx.
+
+    Returns
+    -------
+    Report
+        One row per parameter array, and one for the input.
     """
     x = np.array(x, dtype=float)
     obj.forward(x)
@@ -99,7 +134,22 @@ def check(obj, x, dout, h=STEP, include_input=True):
 
 
 def check_objective(model, x, y, h=STEP, **objective_kwargs):
-    """Check the gradient of ``model.objective(x, y, **kw)`` — the full training objective."""
+    """Check the gradient of ``model.objective(x, y, **kw)`` — the full training objective.
+
+    Parameters
+    ----------
+    model : object
+        Has ``params`` and ``objective(x, y, **objective_kwargs) -> (value, grads)``.
+    x, y : ndarray
+        Inputs (batch, d) and labels, as ``objective`` takes them.
+    h : float
+        Finite-difference step.
+
+    Returns
+    -------
+    Report
+        One row per parameter array.
+    """
     _, grads = model.objective(x, y, **objective_kwargs)
     analytic = {name: np.array(g) for name, g in grads.items()}
     report = Report()
@@ -112,7 +162,22 @@ def check_objective(model, x, y, h=STEP, **objective_kwargs):
 
 
 def check_function(f, df, x, h=STEP):
-    """Check an elementwise derivative df against central differences of f at points x."""
+    """Check an elementwise derivative df against central differences of f at points x.
+
+    Parameters
+    ----------
+    f, df : callable
+        Elementwise function and its claimed derivative.
+    x : array_like
+        Points, any shape (keep them off kinks).
+    h : float
+        Finite-difference step.
+
+    Returns
+    -------
+    Report
+        One row, "df/dx".
+    """
     x = np.asarray(x, dtype=float)
     report = Report()
     report.add("df/dx", df(x), (f(x + h) - f(x - h)) / (2 * h))

@@ -54,7 +54,7 @@ def mse(pred, y):
         \qquad
         \frac{\partial L}{\partial \hat y_{sj}} = \frac{2}{n m} (\hat y_{sj} - y_{sj})
 
-    The mean runs over all n·m entries, with no factor ½ (DESIGN.md, Losses).
+    The mean runs over all n·m entries, with no factor ½ (README, Conventions).
 
     Parameters
     ----------

@@ -12,6 +12,8 @@ import numpy as np
 
 from minikan import losses, nodes, regularize, validate
 from minikan.layer import KANLayer
+from minikan.prune import EDGE_TH, NODE_TH
+from minikan.symbolic.ranking import WEIGHT_SIMPLE
 
 
 class KAN:
@@ -116,6 +118,12 @@ class KAN:
     # ------------------------------------------------------------------ forward / backward
     def forward(self, x):
         """Network output (batch, m); keeps what ``backward`` needs (one cache per call)."""
+        return self.forward_with_inputs(x)[0]
+
+    __call__ = forward
+
+    def forward_with_inputs(self, x):
+        """``forward``, also returning every layer's input: (out (batch, m), [(batch, in_l)])."""
         x = self.check_input(x)
         inputs, node_caches = [], []
         for l, layer in enumerate(self.layers):
@@ -125,10 +133,8 @@ class KAN:
             if self.arities[l + 1]:
                 x, cache = nodes.mult_forward(x, self.width[l + 1][0], self.arities[l + 1])
             node_caches.append(cache)
-        self._cache = (inputs, node_caches)
-        return x
-
-    __call__ = forward
+        self._cache = node_caches
+        return x, inputs
 
     def backward(self, dout, dx_extra=None):
         """Replace ``grads`` for dout = ∂L/∂output (batch, m); return ∂L/∂x (batch, d).
@@ -138,7 +144,7 @@ class KAN:
         """
         if self._cache is None:
             raise RuntimeError("KAN.backward called before forward")
-        _, node_caches = self._cache
+        node_caches = self._cache
         grads = {}
         for l in reversed(range(self.depth)):
             if node_caches[l] is not None:
@@ -152,24 +158,23 @@ class KAN:
 
     def layer_inputs(self, x):
         """The input of every layer for x (batch, d): a list of (batch, in_l)."""
-        self.forward(x)
-        return self._cache[0]
+        return self.forward_with_inputs(x)[1]
 
     # ------------------------------------------------------------------ training objective
     def objective(self, x, y, loss_fn="mse", lamb=0.0, lamb_l1=1.0, lamb_entropy=2.0,
                   lamb_coef=0.0, lamb_coefdiff=0.0):
         """Training objective ℓ = ℓ_pred + λ(μ₁ Σ|Φ|₁ + μ₂ Σ S(Φ) + μ₃ Σ C₁ + μ₄ Σ C₂), and its gradient.
 
-        [KAN §2.5.1, eq. 2.20; DESIGN.md] ℓ_pred is the MSE or cross-entropy of ``losses.py``;
+        [KAN §2.5.1, eq. 2.20; README, Conventions] ℓ_pred is the MSE or cross-entropy of ``losses.py``;
         the penalty and its exact gradient, through every layer's inputs, are
         ``regularize.py``'s. Returns (value, grads) with grads keyed as ``params``.
         """
-        pred = self.forward(x)
+        pred, inputs = self.forward_with_inputs(x)
         value, dpred = losses.get_loss(loss_fn)(pred, y)
         dx_extra, reg_grads = None, None
         if lamb:
             weights = regularize.Weights(lamb, lamb_l1, lamb_entropy, lamb_coef, lamb_coefdiff)
-            reg, dx_extra, reg_grads = regularize.penalty_and_grads(self.layers, self._cache[0], weights)
+            reg, dx_extra, reg_grads = regularize.penalty_and_grads(self.layers, inputs, weights)
             value += reg
         self.backward(dpred, dx_extra)
         if reg_grads is not None:
@@ -241,20 +246,19 @@ class KAN:
 
     def _metrics(self, x, y, x_test, y_test, loss_fn, w):
         """What ``fit`` records after a step: losses, penalty, edges above threshold."""
-        from minikan import prune
         out = {}
         for part, (xs, ys) in (("train", (x, y)), ("test", (x_test, y_test))):
-            pred = self.forward(xs)
+            pred, layer_in = self.forward_with_inputs(xs)
             if part == "train":
-                inputs = self._cache[0]                        # every layer's input, for the scores below
+                inputs = layer_in                              # every layer's input, for the scores below
             if loss_fn == "mse":
                 out[f"{part}_loss"] = losses.rmse(pred, ys)
             else:
                 out[f"{part}_loss"] = losses.cross_entropy(pred, ys)[0]
                 out[f"{part}_acc"] = losses.accuracy(pred, ys)
-        A = [regularize.edge_l1(layer, xl) for layer, xl in zip(self.layers, inputs)]
-        out["reg"] = regularize.penalty_value(self.layers, A, w)
-        out["n_edges"] = int(sum((a > prune.EDGE_TH).sum() for a in A))
+        l1 = [regularize.edge_l1(layer, xl) for layer, xl in zip(self.layers, inputs)]
+        out["reg"] = regularize.penalty_value(self.layers, l1, w)
+        out["n_edges"] = int(sum((a > EDGE_TH).sum() for a in l1))
         return out
 
     def data_x(self, x=None):
@@ -280,18 +284,18 @@ class KAN:
         from minikan import prune
         return prune.scores(self, self.data_x(x), mode)
 
-    def prune(self, node_th=1e-2, edge_th=3e-2, x=None, mode="l1"):
+    def prune(self, node_th=NODE_TH, edge_th=EDGE_TH, x=None, mode="l1"):
         """A new, smaller model without weak nodes and edges (``prune.prune``); self is unchanged."""
         from minikan import prune
         return prune.prune(self, node_th, edge_th, x, mode)
 
-    def prune_input(self, threshold=3e-2, x=None):
+    def prune_input(self, threshold=EDGE_TH, x=None):
         """A new model without the inputs none of whose edges matter; names are kept."""
         from minikan import prune
         return prune.prune_input(self, threshold, x)
 
     # ------------------------------------------------------------------ symbolic (symbolic/fix.py, formula.py)
-    def suggest_symbolic(self, l, i, j, lib=None, topk=5, weight_simple=0.8, x=None):
+    def suggest_symbolic(self, l, i, j, lib=None, topk=5, weight_simple=WEIGHT_SIMPLE, x=None):
         """Library functions ranked by how well a·f(b·x+c)+d fits edge (l, i, j); rows, best first."""
         from minikan.symbolic import fix
         return fix.suggest_symbolic(self, l, i, j, lib, topk, weight_simple, x)
@@ -306,7 +310,7 @@ class KAN:
         from minikan.symbolic import fix
         fix.unfix_symbolic(self, l, i, j)
 
-    def auto_symbolic(self, lib=None, r2_threshold=0.0, weight_simple=0.8, x=None):
+    def auto_symbolic(self, lib=None, r2_threshold=0.0, weight_simple=WEIGHT_SIMPLE, x=None):
         """Fix every active spline edge to its best library function; returns rows (l, i, j, name, r2)."""
         from minikan.symbolic import fix
         return fix.auto_symbolic(self, lib, r2_threshold, weight_simple, x)

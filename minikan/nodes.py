@@ -1,6 +1,6 @@
 """Node operations between layers: sum nodes pass through, KAN 2.0 multiplication nodes multiply.
 
-Math: Ψ^(l) = M^(l) ∘ Φ^(l)                                    [KAN 2.0 arXiv:2408.10205, §2.1]
+Math: Ψ^(l) = M^(l) ∘ Φ^(l)                                      [KAN 2.0 arXiv:2408.10205, §2]
 A hidden layer of width [n_sum, n_mult] receives n_sum + Σ_g a_g sub-nodes from the KAN
 layer before it: the first n_sum pass through as sums; then each consecutive group of
 a_g sub-nodes (the arity of node g) is multiplied into one node. A plain KAN layer can
@@ -15,10 +15,20 @@ import numpy as np
 def normalize_width(width, mult_arity=2):
     """Width as [[n_sum, n_mult], …] and the arity of every multiplication node per layer.
 
-    ``width`` entries are ints (sum nodes only) or pairs [n_sum, n_mult]; ``mult_arity`` is
-    one int for every node, or a list with one entry per layer, each an int or a list of
-    one arity per multiplication node of that layer.
-    Returns: widths (list of [n_sum, n_mult]), arities (list of lists of ints).
+    Parameters
+    ----------
+    width : list
+        One entry per layer of nodes, at least two: an int (sum nodes only) or a pair
+        [n_sum, n_mult]. Only hidden layers may have multiplication nodes.
+    mult_arity : int or list
+        One int for every multiplication node, or a list with one entry per layer of
+        nodes, each an int or a list of one arity (≥ 2) per multiplication node there.
+
+    Returns
+    -------
+    widths : list of [n_sum, n_mult]
+    arities : list of list of int
+        ``arities[l][g]``: the factors of multiplication node g of layer l.
     """
     if not isinstance(width, (list, tuple)) or len(width) < 2:
         raise ValueError(f"width must be a list of at least 2 layer sizes, got {width!r}")
@@ -63,36 +73,87 @@ def _normalize_arity(widths, mult_arity):
     return per_layer
 
 
-def mult_forward(z, n_sum, arities):
-    """Sum nodes pass through; each group of a_g sub-nodes becomes their product.
+def subnode_groups(n_sum, arities):
+    """The sub-nodes that feed each node of a layer of width [n_sum, len(arities)].
 
-    Parameters: z (batch, n_sub); n_sum; arities list of ints.
-    Returns: out (batch, n_nodes) and the cache.
+    Sum node s reads sub-node s alone; multiplication node g reads the next a_g
+    consecutive sub-nodes, in order after the sums.
+
+    Parameters
+    ----------
+    n_sum : int
+        Number of sum nodes.
+    arities : list of int
+        a_g, the number of factors of each multiplication node.
+
+    Returns
+    -------
+    list of range, length n_nodes
+        ``groups[n]`` are the sub-node indices (columns of the KAN layer's output) of node n:
+        ``range(s, s + 1)`` for sum node s, then ``range(start_g, start_g + a_g)``.
+    """
+    groups = [range(s, s + 1) for s in range(n_sum)]
+    start = n_sum
+    for a in arities:
+        groups.append(range(start, start + a))
+        start += a
+    return groups
+
+
+def mult_forward(z, n_sum, arities):
+    r"""Sum nodes pass through; each group of a_g sub-nodes becomes their product.
+
+    .. math::
+        \mathrm{out}_s = z_s \ (s < n_{sum}), \qquad
+        \mathrm{out}_{n_{sum}+g} = \prod_{r \in \mathrm{group}\ g} z_r     [KAN 2.0 §2]
+
+    Parameters
+    ----------
+    z : ndarray, shape (batch, n_sub)
+        The KAN layer's outputs (sub-nodes).
+    n_sum : int
+        Number of sum nodes.
+    arities : list of int
+        Factors of each multiplication node.
+
+    Returns
+    -------
+    out : ndarray, shape (batch, n_nodes)
+    cache : tuple
+        What ``mult_backward`` needs.
     """
     out = np.empty((z.shape[0], n_sum + len(arities)))        # (batch, n_nodes)
     out[:, :n_sum] = z[:, :n_sum]
-    start = n_sum
-    for g, a in enumerate(arities):
-        out[:, n_sum + g] = np.prod(z[:, start:start + a], axis=1)
-        start += a
+    for g, group in enumerate(subnode_groups(n_sum, arities)[n_sum:]):
+        out[:, n_sum + g] = np.prod(z[:, group], axis=1)      # (batch,)
     return out, (z, n_sum, arities)
 
 
 def mult_backward(dout, cache):
-    """Product rule: ∂(Π_s z_s)/∂z_r = Π_{s≠r} z_s.  Returns dz (batch, n_sub).
+    """Product rule: ∂(Π_s z_s)/∂z_r = Π_{s≠r} z_s.
 
     The product of the others is built from prefix and suffix products, not by dividing
     the whole product by z_r, so a zero factor is handled exactly.
+
+    Parameters
+    ----------
+    dout : ndarray, shape (batch, n_nodes)
+        ∂L/∂out.
+    cache : tuple
+        From ``mult_forward``.
+
+    Returns
+    -------
+    dz : ndarray, shape (batch, n_sub)
+        ∂L/∂z.
     """
     z, n_sum, arities = cache
     dz = np.empty_like(z)                                      # (batch, n_sub)
     dz[:, :n_sum] = dout[:, :n_sum]
-    start = n_sum
-    for g, a in enumerate(arities):
-        Z = z[:, start:start + a]                              # (batch, a)
-        ones = np.ones((z.shape[0], 1))
-        before = np.cumprod(np.hstack([ones, Z[:, :-1]]), axis=1)            # Π_{s<r} z_s
-        after = np.cumprod(np.hstack([ones, Z[:, :0:-1]]), axis=1)[:, ::-1]  # Π_{s>r} z_s
-        dz[:, start:start + a] = dout[:, n_sum + g, None] * before * after
-        start += a
+    ones = np.ones((z.shape[0], 1))                            # (batch, 1)
+    for g, group in enumerate(subnode_groups(n_sum, arities)[n_sum:]):
+        Z = z[:, group]                                        # (batch, a)
+        before = np.cumprod(np.hstack([ones, Z[:, :-1]]), axis=1)            # (batch, a): Π_{s<r} z_s
+        after = np.cumprod(np.hstack([ones, Z[:, :0:-1]]), axis=1)[:, ::-1]  # (batch, a): Π_{s>r} z_s
+        dz[:, group] = dout[:, n_sum + g, None] * before * after
     return dz

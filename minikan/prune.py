@@ -17,7 +17,7 @@ incoming edges as theirs; removing one removes its sub-nodes.
 """
 import numpy as np
 
-from minikan import regularize, validate
+from minikan import nodes, regularize, validate
 
 NODE_TH = 1e-2   # KAN paper's default node threshold
 EDGE_TH = 3e-2   # KAN paper's default edge threshold
@@ -25,14 +25,8 @@ MODES = ("l1", "attribution")
 
 
 def _subnode_groups(model, l):
-    """For the nodes of layer l (l ≥ 1): the list of sub-node columns of layer l-1 feeding each."""
-    n_sum, _ = model.width[l]
-    groups = [[s] for s in range(n_sum)]
-    start = n_sum
-    for a in model.arities[l]:
-        groups.append(list(range(start, start + a)))
-        start += a
-    return groups
+    """For the nodes of layer l (l ≥ 1): the sub-node columns of layer l-1 feeding each."""
+    return nodes.subnode_groups(model.width[l][0], model.arities[l])
 
 
 def scores(model, x, mode="l1"):

@@ -1,6 +1,6 @@
 """Sparsity: L1 and entropy of the edge activations, coefficient penalties, exact gradients.
 
-Definitions (KAN arXiv:2404.19756, §2.5.1, eqs. 2.17–2.20, as DESIGN.md fixes them):
+Definitions (KAN arXiv:2404.19756, §2.5.1, eqs. 2.17–2.20, as the README's conventions fix them):
     |φ|₁ = (1/N) Σ_s |φ(x_s)|                       edge L1 over the N samples (masked edge: 0)
     |Φ|₁ = Σ_{i,j} |φ_{i,j}|₁                       layer L1
     S(Φ) = −Σ_{i,j} p_{ij} log p_{ij},  p = |φ|₁/|Φ|₁   layer entropy (0·log 0 = 0; S = 0 if |Φ|₁ = 0)

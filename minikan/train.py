@@ -24,7 +24,18 @@ LBFGS_SETTINGS = dict(max_iter=20, history_size=10, tolerance_grad=1e-32, tolera
 
 
 def make_optimizer(opt, params, lr):
-    """An optimiser by name ("LBFGS" or "Adam") over ``params``."""
+    """An optimiser by name over ``params`` (dict of arrays, updated in place).
+
+    Parameters
+    ----------
+    opt : {"LBFGS", "Adam"}
+    params : dict of str to ndarray
+    lr : float
+
+    Returns
+    -------
+    LBFGS or Adam
+    """
     validate.check_choice(opt, "opt", OPTIMIZERS)
     if opt == "LBFGS":
         return LBFGS(params, lr=lr, **LBFGS_SETTINGS)
@@ -58,21 +69,36 @@ def fit(model, x, y, opt="LBFGS", steps=100, lr=1.0, batch=-1, seed=0, objective
 
     Parameters
     ----------
-    model : object with ``params`` and ``objective(x, y, **objective_kwargs)``.
-    x, y : arrays with one row per sample, already validated by the caller.
-    opt, steps, lr : optimiser name, number of steps, its learning rate.
+    model : object
+        Has ``params`` (dict of arrays) and ``objective(x, y, **objective_kwargs) ->
+        (value, grads)``, grads keyed as params.
+    x : ndarray, shape (n, d)
+    y : ndarray, one row per sample
+        Already validated by the caller.
+    opt : {"LBFGS", "Adam"}
+    steps : int
+        Optimiser steps (an L-BFGS step is up to 20 iterations, see ``LBFGS_SETTINGS``).
+    lr : float
+        The optimiser's learning rate.
     batch : int
         -1 (or ≥ n) for the full batch; else a fresh random batch of that size each step.
-    seed : int or Generator, for the batches.
-    before_step(step, x_batch) : called before each step (e.g. grid updates).
-    metrics(step) -> dict : values recorded after each step (e.g. test loss).
-    progress(step, steps, record) : shown after each step.
+    seed : int or numpy.random.Generator
+        Draws the batches.
+    objective_kwargs : dict, optional
+        Passed to every ``objective`` call (loss name, regularisation weights).
+    before_step : callable, optional
+        ``before_step(step, x_batch)``, called before each step (e.g. grid updates).
+    metrics : callable, optional
+        ``metrics(step) -> dict`` of values recorded after each step (e.g. test loss).
+    progress : callable, optional
+        ``progress(step, steps, record)``, called after each step to show it.
 
     Returns
     -------
-    history : dict of arrays, one entry per completed step: ``objective``, ``time``
-    (seconds since the start) and every key ``metrics`` returns. Ctrl-C ends the loop
-    after the current step; the history so far is returned.
+    history : dict of str to ndarray, shape (completed steps,)
+        ``objective`` (before the step), ``time`` (seconds since the start) and every key
+        ``metrics`` returns. Ctrl-C ends the loop after the current step; the history so
+        far is returned.
     """
     rng = validate.as_rng(seed)
     n = len(x)

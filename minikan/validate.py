@@ -142,6 +142,18 @@ def check_positive_int(value, name):
     return int(value)
 
 
+def check_int(value, name, minimum=None):
+    """Return `value` as a Python int if it is an integer >= `minimum` (no bound if None).
+
+    As ``check_positive_int``, integer-valued floats are rejected.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
+    return int(value)
+
+
 def check_real(value, name, minimum=None, maximum=None):
     """Return `value` as a finite Python float within ``[minimum, maximum]``.
 
@@ -168,6 +180,25 @@ def check_range(pair, name):
     if not lo < hi:
         raise ValueError(f"{name} must satisfy lo < hi, got [{lo}, {hi}]")
     return lo, hi
+
+
+def as_ranges(ranges, n_var, name="ranges"):
+    """Return per-variable ``[lo, hi]`` ranges as a float64 array (n_var, 2).
+
+    `ranges` is one pair for every variable, shape (2,), or one pair per variable,
+    shape (n_var, 2); each pair must satisfy lo < hi (``check_range``).
+    """
+    arr = as_float_array(ranges, name, ndim=(1, 2),
+                         shape_hint=f"(2,) or ({n_var}, 2), one [lo, hi] per variable")
+    if arr.shape == (2,):
+        arr = np.tile(arr, (n_var, 1))  # (n_var, 2), the same range for every variable
+    if arr.shape != (n_var, 2):
+        raise ValueError(
+            f"{name} must be one [lo, hi] pair, shape (2,), or one pair per variable, "
+            f"shape ({n_var}, 2); got shape {arr.shape}")
+    for i, pair in enumerate(arr):
+        check_range(pair, f"{name}[{i}]")
+    return arr
 
 
 def check_choice(value, name, choices):
@@ -199,9 +230,19 @@ def as_rng(seed, name="seed"):
 def check_dataset(dataset, loss_fn, n_in, n_out):
     """The dataset dict's four arrays, checked against a model and a loss, or a clear error.
 
-    Returns (train_input, train_label, test_input, test_label): inputs float64 (n, n_in);
-    labels float64 (n, n_out) for "mse" ((n,) read as n_out = 1), int64 classes in
-    [0, n_out) for "ce".
+    Parameters
+    ----------
+    dataset : dict
+        ``train_input``, ``train_label``, ``test_input``, ``test_label`` (``create_dataset``).
+    loss_fn : {"mse", "ce", "cross_entropy"}
+    n_in, n_out : int
+        The model's input and output widths.
+
+    Returns
+    -------
+    train_input, train_label, test_input, test_label : ndarray
+        Inputs float64 (n, n_in); labels float64 (n, n_out) for "mse" ((n,) read as
+        n_out = 1), int64 classes (n,) in [0, n_out) for "ce".
     """
     if not isinstance(dataset, dict):
         raise TypeError(f"dataset must be a dict with train_input, train_label, test_input, "

@@ -5,7 +5,7 @@ from minikan import losses
 
 
 def rel_error(a, b):
-    """max|a - b| / max(max|a|, max|b|, 1e-8), as DESIGN.md defines it."""
+    """max|a - b| / max(max|a|, max|b|, 1e-8), as minikan.gradcheck defines it."""
     return np.max(np.abs(a - b)) / max(np.max(np.abs(a)), np.max(np.abs(b)), 1e-8)
 
 

@@ -46,7 +46,7 @@ def test_fit_seed_example_accuracy(exp_sin):
     model = KAN([2, 5, 1], grid=5, k=3, seed=0)
     hist = model.fit(exp_sin, opt="LBFGS", steps=50, log=0)
     rmse = model.evaluate(exp_sin)["test_rmse"]
-    assert rmse < 4e-3, rmse                                             # DESIGN.md's accuracy bar
+    assert rmse < 4e-3, rmse                                             # the README's accuracy bar
     assert hist["test_loss"][-1] == pytest.approx(rmse, rel=1e-12)
     for key in ("train_loss", "test_loss", "reg", "n_edges", "time", "objective"):
         assert hist[key].shape == (50,), key

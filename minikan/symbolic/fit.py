@@ -1,8 +1,9 @@
-"""Fitting y ≈ a·f(b·x + c) + d for a library primitive f, and ranking the library by it.
+"""Fitting y ≈ a·f(b·x + c) + d for a library primitive f, and for every candidate at once.
 
 KAN arXiv:2404.19756 §2.5.1: to read an edge φ as a formula, sample it, fit every candidate
 f with an affine input (b, c) and an affine output (a, d), and prefer the fit that is both
-good (R² close to 1) and simple (low complexity). The fit is a search, not the network's
+good (R² close to 1) and simple (low complexity); ``ranking.py`` holds that preference,
+``suggest`` here runs the fits and hands them to it. The fit is a search, not the network's
 numerical core, so scipy's least squares is used for the last, local step.
 
 How one fit works (``fit_affine``):
@@ -23,7 +24,17 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import least_squares
 
+from minikan import validate
 from minikan.symbolic.library import Primitive, get_library
+from minikan.symbolic.ranking import (  # noqa: F401  (re-exported: they lived here before)
+    FIT_BITS_STEP,
+    R2_FLOOR,
+    WEIGHT_SIMPLE,
+    Suggestion,
+    format_table,
+    rank,
+    score,
+)
 
 # Grid points per axis. 31 points over the default b ∈ [−10, 10] is a step of 0.67, fine
 # enough to land in sin(b·x)'s right basin for x in [−1, 1]. A zoom only has to place the
@@ -44,17 +55,6 @@ LM_TOL = 1e-12
 # A four-parameter fit needs at least four samples (and scipy's LM requires it).
 MIN_POINTS = 4
 
-# Scoring (see ``score``). 1 − R² below R2_FLOOR, a relative RMS residual under 1e-5 of y's
-# spread, is "exact": beyond what a trained spline edge resolves, so differences past it are
-# not evidence for one primitive over another, and ties fall to complexity.
-R2_FLOOR = 1e-10
-# log2(1 − R²) is compared in steps of 0.25 bit (≈ 19% in 1 − R²). Finer differences are what
-# a more flexible primitive gains by fitting noise (cos(b·x) with b → 0 mimics x² plus a small
-# x⁴ term), not evidence of a better function; rounding turns them into ties, which fall to
-# complexity and library order. The step is 1/16 of one complexity unit at weight_simple 0.8.
-FIT_BITS_STEP = 0.25
-WEIGHT_SIMPLE = 0.8
-
 
 @dataclass(frozen=True)
 class AffineFit:
@@ -70,30 +70,13 @@ class AffineFit:
 
 
 def _check_xy(x, y):
-    arrays = []
-    for label, v in (("x", x), ("y", y)):
-        arr = np.asarray(v, dtype=float)
-        if arr.ndim != 1:
-            raise ValueError(f"{label} must be a 1-D array of samples, got shape {arr.shape}")
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{label} contains NaN or inf; expected finite numbers")
-        arrays.append(arr)
-    x, y = arrays
+    x = validate.as_float_array(x, "x", ndim=1)                # (N,)
+    y = validate.as_float_array(y, "y", ndim=1)                # (N,)
     if x.shape != y.shape:
         raise ValueError(f"x and y must have the same length, got {x.size} and {y.size}")
     if x.size < MIN_POINTS:
         raise ValueError(f"need at least {MIN_POINTS} samples to fit a, b, c, d, got {x.size}")
     return x, y
-
-
-def _check_range(pair, label):
-    try:
-        lo, hi = (float(v) for v in pair)
-    except (TypeError, ValueError):
-        raise TypeError(f"{label} must be a (lo, hi) pair of numbers, got {pair!r}") from None
-    if not (np.isfinite(lo) and np.isfinite(hi) and lo <= hi):
-        raise ValueError(f"{label} must be finite with lo ≤ hi, got ({lo}, {hi})")
-    return lo, hi
 
 
 def _as_primitive(prim):
@@ -228,10 +211,10 @@ def fit_affine(x, y, prim, b_range=(-10, 10), c_range=(-10, 10), n_grid=N_GRID, 
     """
     x, y = _check_xy(x, y)
     prim = _as_primitive(prim)
-    b_range, c_range = _check_range(b_range, "b_range"), _check_range(c_range, "c_range")
-    for label, value, least in (("n_grid", n_grid, 3), ("n_zoom", n_zoom, 0)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
-            raise ValueError(f"{label} must be an integer ≥ {least}, got {value!r}")
+    b_range = validate.check_range(b_range, "b_range")
+    c_range = validate.check_range(c_range, "c_range")
+    validate.check_int(n_grid, "n_grid", minimum=3)
+    validate.check_int(n_zoom, "n_zoom", minimum=0)
 
     if np.ptp(y) <= CONSTANT_RTOL * np.max(np.abs(y)):
         return AffineFit(prim.name, 0.0, 1.0, 0.0, float(y.mean()), 1.0, prim.clamp_count(x))
@@ -257,44 +240,6 @@ def fit_affine(x, y, prim, b_range=(-10, 10), c_range=(-10, 10), n_grid=N_GRID, 
                      prim.clamp_count(b * x + c))
 
 
-def score(r2, complexity, weight_simple=WEIGHT_SIMPLE):
-    """Ranking score of a fit: lower is better.
-
-    .. math:: s = w\\,C + (1 - w)\\,\\mathrm{round}_{1/4}\\log_2 \\mathrm{clip}(1 - R^2, R2\\_FLOOR, 1)
-
-    pykan's trade-off (KAN arXiv:2404.19756 §2.5.1; w = ``weight_simple``, C = complexity):
-    each bit halves the unexplained variance, and at w = 0.8 one unit of complexity costs
-    4 bits (a 16× smaller 1 − R²). Two design choices keep clean data honest:
-
-    - the floor R2_FLOOR = 1e-10 makes every fit past it "exact", so the true generator and a
-      near-identity (tanh(b·x + c) → exp as c → −∞) tie and the simpler or earlier one wins
-      instead of the one with more rounding luck; a simpler primitive beats an exact one only
-      if it is itself within 2^(4ΔC)·1e-10 (≤ 4e-7 for ΔC ≤ 3), i.e. practically exact too;
-    - complexities stop at 3, so 4·3 = 12 bits < log2(1e4) ≈ 13.3 bits: any fit with
-      R² > 0.9999 outranks the zero function (C = 0, R² = 0, score 0).
-    R² ≤ 0 (no better than the mean) scores 0 bits; bits are rounded to FIT_BITS_STEP so that
-    noise-level differences between equally simple primitives tie.
-    """
-    unexplained = np.clip(1.0 - np.asarray(r2, dtype=float), R2_FLOOR, 1.0)
-    bits = np.round(np.log2(unexplained) / FIT_BITS_STEP) * FIT_BITS_STEP
-    return weight_simple * np.asarray(complexity) + (1 - weight_simple) * bits
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    """One row of ``suggest``'s ranking: a primitive's best affine fit and its score."""
-
-    name: str
-    r2: float
-    complexity: int
-    score: float
-    a: float
-    b: float
-    c: float
-    d: float
-    n_clamped: int
-
-
 def suggest(x, y, lib=None, topk=5, weight_simple=WEIGHT_SIMPLE, r2_threshold=None,
             b_range=(-10, 10), c_range=(-10, 10)):
     """Fit every primitive of ``lib`` to (x, y) and rank them, best first.
@@ -317,27 +262,17 @@ def suggest(x, y, lib=None, topk=5, weight_simple=WEIGHT_SIMPLE, r2_threshold=No
     Returns
     -------
     list of Suggestion
-        Sorted by score, ties broken by lower complexity, then library order.
+        Sorted by score, ties broken by lower complexity, then library order (``ranking.rank``).
     """
     prims = _as_library(lib)
-    if not (isinstance(weight_simple, (int, float)) and 0.0 <= weight_simple <= 1.0):
-        raise ValueError(f"weight_simple must be a number in [0, 1], got {weight_simple!r}")
-    if topk is not None and (isinstance(topk, bool) or not isinstance(topk, (int, np.integer))
-                             or topk < 1):
-        raise ValueError(f"topk must be a positive integer or None, got {topk!r}")
-    if r2_threshold is not None and not isinstance(r2_threshold, (int, float)):
-        raise TypeError(f"r2_threshold must be a number or None, got {r2_threshold!r}")
-
-    rows = []
-    for order, prim in enumerate(prims.values()):
-        fit = fit_affine(x, y, prim, b_range=b_range, c_range=c_range)
-        s = float(score(fit.r2, prim.complexity, weight_simple))
-        rows.append((s, prim.complexity, order, Suggestion(
-            fit.name, fit.r2, prim.complexity, s, fit.a, fit.b, fit.c, fit.d, fit.n_clamped)))
-    rows.sort(key=lambda row: row[:3])
-    ranked = [row[3] for row in rows
-              if r2_threshold is None or row[3].r2 >= r2_threshold]
-    return ranked if topk is None else ranked[:topk]
+    weight_simple = validate.check_real(weight_simple, "weight_simple", 0.0, 1.0)
+    if topk is not None:
+        validate.check_positive_int(topk, "topk")
+    if r2_threshold is not None:
+        validate.check_real(r2_threshold, "r2_threshold")
+    fits = [fit_affine(x, y, prim, b_range=b_range, c_range=c_range) for prim in prims.values()]
+    return rank(fits, [prim.complexity for prim in prims.values()], weight_simple, topk,
+                r2_threshold)
 
 
 def _as_library(lib):
@@ -347,21 +282,3 @@ def _as_library(lib):
         return lib
     raise TypeError(f"lib must be None, a list of names or a dict of Primitives, "
                     f"got {type(lib).__name__}")
-
-
-_COLUMNS = ("rank", "name", "r2", "1-r2", "complexity", "score", "a", "b", "c", "d",
-            "n_clamped")
-
-
-def format_table(rows):
-    """A printable table of ``suggest``'s rows, one line per primitive under a header.
-
-    1 − R² is shown beside R² because near-exact fits all print as 1.00000000.
-    """
-    lines = ["{:>4}  {:<10} {:>10} {:>8} {:>10} {:>7} {:>10} {:>10} {:>10} {:>10} {:>9}"
-             .format(*_COLUMNS)]
-    for rank, r in enumerate(rows, start=1):
-        lines.append(f"{rank:>4}  {r.name:<10} {r.r2:>10.8f} {1 - r.r2:>8.1e} {r.complexity:>10d} "
-                     f"{r.score:>7.2f} {r.a:>10.4g} {r.b:>10.4g} {r.c:>10.4g} {r.d:>10.4g} "
-                     f"{r.n_clamped:>9d}")
-    return "\n".join(lines)

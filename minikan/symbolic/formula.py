@@ -17,6 +17,7 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
+from minikan import nodes as node_ops
 from minikan.symbolic.library import LIBRARY
 
 SNAP_DENOMINATORS = range(1, 13)     # p/q with q ≤ 12 counts as a "simple fraction"
@@ -60,11 +61,8 @@ def symbolic_formula(model, var=None, digits=None, snap=None):
 
 
 def _apply_nodes(sub, n_sum, arities):
-    out, start = list(sub[:n_sum]), n_sum
-    for a in arities:
-        out.append(sp.Mul(*sub[start:start + a]))
-        start += a
-    return out
+    """Node expressions from sub-node expressions: sums pass through, groups multiply."""
+    return [sp.Mul(*(sub[s] for s in group)) for group in node_ops.subnode_groups(n_sum, arities)]
 
 
 def round_constants(expr, digits):

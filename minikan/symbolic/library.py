@@ -175,6 +175,9 @@ _EXP = Domain(hi=EXP_MAX_ARG)                    # exp: overflow, see EXP_MAX_AR
 EVEN, ODD = 1, -1
 _2PI = 2 * np.pi
 
+# LIBRARY is the process's one registry of functions: a symbolic edge stores only a name and
+# looks it up here at every use, so ``add_primitive`` defines a name for this process alone
+# (README, "The function library is one registry per process").
 # Complexity, pykan-like, on a 0–3 scale (the scoring rule in fit.py relies on the top being
 # 3: any primitive fitting with R² > 0.9999 then outranks the zero function):
 #   0  the zero function;

@@ -1,0 +1,134 @@
+"""Ranking symbolic fits: how a fit's quality and a function's simplicity are weighed.
+
+KAN arXiv:2404.19756 §2.5.1 reads an edge as the library function that fits it both well
+(R² close to 1) and simply (low complexity). ``fit.py`` fits every candidate; this module
+says how the fits are compared (``score``), sorted (``rank``) and shown (``format_table``).
+
+Shapes: n_candidates fits; scores are scalars or arrays shaped like ``r2``.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+# Scoring (see ``score``). 1 − R² below R2_FLOOR, a relative RMS residual under 1e-5 of y's
+# spread, is "exact": beyond what a trained spline edge resolves, so differences past it are
+# not evidence for one primitive over another, and ties fall to complexity.
+R2_FLOOR = 1e-10
+# log2(1 − R²) is compared in steps of 0.25 bit (≈ 19% in 1 − R²). Finer differences are what
+# a more flexible primitive gains by fitting noise (cos(b·x) with b → 0 mimics x² plus a small
+# x⁴ term), not evidence of a better function; rounding turns them into ties, which fall to
+# complexity and library order. The step is 1/16 of one complexity unit at weight_simple 0.8.
+FIT_BITS_STEP = 0.25
+# pykan's default weight of simplicity (its suggest_symbolic's weight_simple): one unit of
+# complexity is worth 4 bits of fit, see ``score``.
+WEIGHT_SIMPLE = 0.8
+
+
+def score(r2, complexity, weight_simple=WEIGHT_SIMPLE):
+    """Ranking score of a fit: lower is better.
+
+    .. math:: s = w\\,C + (1 - w)\\,\\mathrm{round}_{1/4}\\log_2 \\mathrm{clip}(1 - R^2, R2\\_FLOOR, 1)
+
+    pykan's trade-off (``suggest_symbolic``; w = ``weight_simple``, C = complexity):
+    each bit halves the unexplained variance, and at w = 0.8 one unit of complexity costs
+    4 bits (a 16× smaller 1 − R²). Two design choices keep clean data honest:
+
+    - the floor R2_FLOOR = 1e-10 makes every fit past it "exact", so the true generator and a
+      near-identity (tanh(b·x + c) → exp as c → −∞) tie and the simpler or earlier one wins
+      instead of the one with more rounding luck; a simpler primitive beats an exact one only
+      if it is itself within 2^(4ΔC)·1e-10 (≤ 4e-7 for ΔC ≤ 3), i.e. practically exact too;
+    - complexities stop at 3, so 4·3 = 12 bits < log2(1e4) ≈ 13.3 bits: any fit with
+      R² > 0.9999 outranks the zero function (C = 0, R² = 0, score 0).
+    R² ≤ 0 (no better than the mean) scores 0 bits; bits are rounded to FIT_BITS_STEP so that
+    noise-level differences between equally simple primitives tie.
+
+    Parameters
+    ----------
+    r2 : float or ndarray
+        R² of the fits.
+    complexity : int or ndarray
+        The primitives' complexities, broadcastable against ``r2``.
+    weight_simple : float in [0, 1]
+        w above.
+
+    Returns
+    -------
+    float or ndarray, shaped like the broadcast of r2 and complexity
+    """
+    unexplained = np.clip(1.0 - np.asarray(r2, dtype=float), R2_FLOOR, 1.0)
+    bits = np.round(np.log2(unexplained) / FIT_BITS_STEP) * FIT_BITS_STEP
+    return weight_simple * np.asarray(complexity) + (1 - weight_simple) * bits
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One row of ``suggest``'s ranking: a primitive's best affine fit and its score."""
+
+    name: str
+    r2: float
+    complexity: int
+    score: float
+    a: float
+    b: float
+    c: float
+    d: float
+    n_clamped: int
+
+
+def rank(fits, complexities, weight_simple=WEIGHT_SIMPLE, topk=None, r2_threshold=None):
+    """Sort fits by score, best first.
+
+    Parameters
+    ----------
+    fits : list of AffineFit
+        One fit per candidate, in library order (``fit.fit_affine``'s results).
+    complexities : list of int
+        The candidates' complexities, in the same order.
+    weight_simple : float in [0, 1]
+        Weight of complexity against fit quality in ``score``.
+    topk : int or None
+        How many rows to return; None returns all.
+    r2_threshold : float or None
+        If given, only fits with R² ≥ r2_threshold are returned (possibly none).
+
+    Returns
+    -------
+    list of Suggestion
+        Sorted by score, ties broken by lower complexity, then library order.
+    """
+    rows = []
+    for order, (fit, complexity) in enumerate(zip(fits, complexities)):
+        s = float(score(fit.r2, complexity, weight_simple))
+        rows.append((s, complexity, order, Suggestion(
+            fit.name, fit.r2, complexity, s, fit.a, fit.b, fit.c, fit.d, fit.n_clamped)))
+    rows.sort(key=lambda row: row[:3])
+    ranked = [row[3] for row in rows if r2_threshold is None or row[3].r2 >= r2_threshold]
+    return ranked if topk is None else ranked[:topk]
+
+
+_COLUMNS = ("rank", "name", "r2", "1-r2", "complexity", "score", "a", "b", "c", "d",
+            "n_clamped")
+
+
+def format_table(rows):
+    """A printable table of ranked rows, one line per primitive under a header.
+
+    1 − R² is shown beside R² because near-exact fits all print as 1.00000000.
+
+    Parameters
+    ----------
+    rows : list of Suggestion
+        As ``rank`` (or ``fit.suggest``) returns them.
+
+    Returns
+    -------
+    str
+        len(rows) + 1 lines.
+    """
+    lines = ["{:>4}  {:<10} {:>10} {:>8} {:>10} {:>7} {:>10} {:>10} {:>10} {:>10} {:>9}"
+             .format(*_COLUMNS)]
+    for place, r in enumerate(rows, start=1):
+        lines.append(f"{place:>4}  {r.name:<10} {r.r2:>10.8f} {1 - r.r2:>8.1e} {r.complexity:>10d} "
+                     f"{r.score:>7.2f} {r.a:>10.4g} {r.b:>10.4g} {r.c:>10.4g} {r.d:>10.4g} "
+                     f"{r.n_clamped:>9d}")
+    return "\n".join(lines)

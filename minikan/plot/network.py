@@ -1,0 +1,206 @@
+"""The network diagram: nodes in rows, each active edge's φ as a small inset (KAN §2.5.1, Fig. 2.4)."""
+import numpy as np
+
+from minikan import validate
+from minikan.plot.figure import SPLINE_COLOR, SYMBOLIC_COLOR, check_names, new_figure, samples, save
+
+CURVE_POINTS = 80            # points per inset curve: smooth at inset size
+MAX_INSETS = 24              # per layer; beyond this insets would be < 0.4 in wide (see plot_model)
+ALPHA_MIN = 0.12             # the weakest active edge stays visible, so masked ≠ weak
+# Network geometry, inches at scale=1.
+LAYER_H = 1.9                # between node rows
+INSET_MAX = 0.62             # largest inset side
+INSET_PITCH = 1.3            # inset spacing / inset side
+PAD = 0.3                    # left/right margin
+MIN_W, MAX_W = 3.5, 12.0     # figure width limits
+SUB_DX, SUB_DY = 0.2, 0.32   # sub-node spacing below a multiplication node
+
+
+def plot_model(model, path=None, x=None, scale=1.0, in_vars=None, out_vars=None, title=None):
+    """Draw the network: nodes in rows, each active edge's φ as a small inset on its way.
+
+    Parameters
+    ----------
+    model : KAN
+    path : str or path-like, optional
+        Also save the figure there (PNG at ``DPI`` unless the suffix says otherwise).
+    x : array_like, shape (batch, d), optional
+        Samples that set each inset's range and each edge's score; default the inputs of
+        the model's last ``fit`` (``model.data_x``). At most MAX_SAMPLES are used.
+    scale : float
+        Multiplies every size (figure, insets, fonts).
+    in_vars, out_vars : list of str, optional
+        Names under the inputs (default ``model.input_names``) and over the outputs
+        (default y, or y1, y2, … for several outputs).
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Each inset is an Axes with gid "edge_inset" and label "edge l,i,j"; a symbolic
+        edge's inset carries its function's library name as a Text with gid "symbolic_name".
+
+    Notes
+    -----
+    - Each inset plots φ_{l,j,i} on CURVE_POINTS points spanning the range of x_{l,i} on
+      the samples; spline edges are black, symbolic edges red. Line and inset opacity is
+      ALPHA_MIN + (1 − ALPHA_MIN)·s/s_max, s the edge's |φ|₁ and s_max the layer's largest.
+    - Insets sit in one row between two node rows, ordered by where their edge runs.
+      A row is at most MAX_W·scale inches wide, and each inset at most INSET_MAX·scale;
+      when a layer has more than MAX_INSETS = 24 active edges (insets would shrink below
+      ~0.4 in), only its 24 highest-scoring edges get insets and the others are plain
+      lines with the same opacity rule.
+    - A multiplication node is drawn as ⊗ with its sub-nodes, small dots just below it,
+      where that node's incoming edges end (KAN 2.0 arXiv:2408.10205 §2.1).
+    """
+    scale = validate.check_real(scale, "scale", minimum=0.0)
+    if scale <= 0 or scale > 10:
+        raise ValueError(f"scale must be in (0, 10], got {scale!r}")
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a string or None, got {type(title).__name__}")
+    m = model.layers[-1].out_dim
+    in_vars = check_names(in_vars, model.layers[0].in_dim, "in_vars", model.input_names)
+    out_vars = check_names(out_vars, m, "out_vars", ["y"] if m == 1 else [f"y{j + 1}" for j in range(m)])
+    xs = samples(model, x)
+    from minikan import prune
+    edge_scores = prune.scores(model, xs, "l1")["edge"]        # per layer (in_l, out_l)
+    inputs = [xl.copy() for xl in model.layer_inputs(xs)]     # per layer (batch, in_l)
+
+    plans = [_layer_plan(model, l, edge_scores[l]) for l in range(model.depth)]
+    max_row = max([len(p["inset"]) for p in plans] + [1])
+    max_nodes = max(sum(w) for w in model.width)
+    W = np.clip(max(max_row * INSET_MAX * INSET_PITCH, max_nodes * 0.55) * scale + 2 * PAD * scale,
+                MIN_W * scale, MAX_W * scale)
+    bottom, top = 0.55 * scale, (0.5 + (0.35 if title else 0.0)) * scale
+    H = bottom + model.depth * LAYER_H * scale + top
+    fig = new_figure(W, H)
+    ax = fig.add_axes([0, 0, 1, 1])
+    ax.set_xlim(0, W)
+    ax.set_ylim(0, H)
+    ax.set_axis_off()
+    pos = _node_positions(model, W, bottom, scale)
+    for l, plan in enumerate(plans):
+        _draw_layer(fig, ax, model, l, plan, pos, inputs[l], (W, H), scale)
+    _draw_nodes(ax, model, pos, in_vars, out_vars, scale)
+    if title:
+        ax.text(W / 2, H - 0.25 * scale, title, ha="center", va="center", fontsize=11 * scale)
+    return save(fig, path)
+
+
+def _layer_plan(model, l, score):
+    """Active edges of layer l, which get insets, and each one's opacity."""
+    layer = model.layers[l]
+    edges = [(int(i), int(j)) for i, j in zip(*np.nonzero(layer.mask))]
+    s_max = max([score[e] for e in edges] + [0.0])
+    alpha = {e: ALPHA_MIN + (1 - ALPHA_MIN) * (score[e] / s_max if s_max > 0 else 1.0) for e in edges}
+    ranked = sorted(edges, key=lambda e: -score[e])
+    inset = set(ranked[:MAX_INSETS])
+    return {"edges": edges, "inset": [e for e in edges if e in inset], "alpha": alpha,
+            "symbolic": layer.active_symbolic()}
+
+
+def _row_x(n, W, scale):
+    """n evenly spaced centres across the usable width."""
+    usable = W - 2 * PAD * scale
+    return PAD * scale + usable * (np.arange(n) + 0.5) / n
+
+
+def _node_positions(model, W, bottom, scale):
+    """Node centres per node row, and where each KAN layer's output (sub-node) c ends."""
+    nodes, ends = [], []
+    for l, w in enumerate(model.width):
+        y = bottom + l * LAYER_H * scale
+        xs = _row_x(sum(w), W, scale)
+        nodes.append([(float(xn), y) for xn in xs])
+        if l == 0:
+            continue
+        end = [(float(xs[s]), y) for s in range(w[0])]         # sum nodes: edges end at the node
+        for g, a in enumerate(model.arities[l]):
+            xg = xs[w[0] + g]
+            end += [(float(xg + (r - (a - 1) / 2) * SUB_DX * scale), y - SUB_DY * scale) for r in range(a)]
+        ends.append(end)
+    return {"nodes": nodes, "ends": ends}
+
+
+def _spread(ideal, pitch, lo, hi):
+    """Centres as close as possible to ``ideal`` (sorted) with at least ``pitch`` between them."""
+    p = np.array(ideal, dtype=float)
+    for k in range(1, len(p)):
+        p[k] = max(p[k], p[k - 1] + pitch)
+    if p[-1] - p[0] > hi - lo:                                 # no room for the gaps: even spacing
+        return np.linspace(lo, hi, len(p)) if len(p) > 1 else np.array([(lo + hi) / 2])
+    p += np.mean(ideal) - p.mean()                             # centred on where the edges run
+    p += max(0.0, lo - p[0]) - max(0.0, p[-1] - hi)
+    return p
+
+
+def _draw_layer(fig, ax, model, l, plan, pos, xl, size, scale):
+    """Lines and insets for the active edges of KAN layer l."""
+    W, H = size
+    layer = model.layers[l]
+    starts, ends = pos["nodes"][l], pos["ends"][l]
+    r = 0.06 * scale                                           # keep lines off the node markers
+    for e in plan["edges"]:
+        if e not in plan["inset"]:
+            (x0, y0), (x1, y1) = starts[e[0]], ends[e[1]]
+            color = SYMBOLIC_COLOR if e in plan["symbolic"] else SPLINE_COLOR
+            ax.plot([x0, x1], [y0 + r, y1 - r], color=color, lw=0.8 * scale,
+                    alpha=plan["alpha"][e], gid="edge_line")
+    if not plan["inset"]:
+        return
+    order = sorted(plan["inset"], key=lambda e: (starts[e[0]][0] + ends[e[1]][0], e))
+    n = len(order)
+    pitch = min(INSET_MAX * INSET_PITCH * scale, (W - 2 * PAD * scale) / n)
+    side = pitch / INSET_PITCH
+    y_lo = starts[0][1]
+    y_hi = min(y for _, y in ends)
+    h = min(side * 0.8, 0.45 * (y_hi - y_lo))
+    yc = (y_lo + y_hi) / 2
+    centres = _spread([(starts[i][0] + ends[j][0]) / 2 for i, j in order], pitch,
+                      PAD * scale + side / 2, W - PAD * scale - side / 2)
+    lo, hi = xl.min(axis=0), xl.max(axis=0)                    # (in_l,) each
+    grid = lo + (hi - lo) * np.linspace(0, 1, CURVE_POINTS)[:, None]  # (CURVE_POINTS, in_l)
+    phi, _ = layer.edge_forward(grid)                          # (CURVE_POINTS, in_l, out_l)
+    for (i, j), xc in zip(order, centres):
+        a = plan["alpha"][(i, j)]
+        sym = plan["symbolic"].get((i, j))
+        color = SYMBOLIC_COLOR if sym else SPLINE_COLOR
+        (x0, y0), (x1, y1) = starts[i], ends[j]
+        ax.plot([x0, xc], [y0 + r, yc - h / 2], color=color, lw=0.8 * scale, alpha=a)
+        ax.plot([xc, x1], [yc + h / 2, y1 - r], color=color, lw=0.8 * scale, alpha=a)
+        inset = fig.add_axes([(xc - side / 2) / W, (yc - h / 2) / H, side / W, h / H],
+                             gid="edge_inset", label=f"edge {l},{i},{j}")
+        inset.plot(grid[:, i], phi[:, i, j], color=color, lw=1.2 * scale, alpha=a)
+        inset.set_xticks([])
+        inset.set_yticks([])
+        inset.patch.set_alpha(0.85)                            # plain lines pass behind, not through
+        for spine in inset.spines.values():
+            spine.set_alpha(a)
+            spine.set_linewidth(0.6 * scale)
+            spine.set_color(color)
+        if sym:
+            inset.text(0.5, 1.03, sym, transform=inset.transAxes, ha="center", va="bottom",
+                       fontsize=7 * scale, color=SYMBOLIC_COLOR, gid="symbolic_name",
+                       bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.8))
+
+
+def _draw_nodes(ax, model, pos, in_vars, out_vars, scale):
+    """Node markers (⊗ for products, with their sub-nodes), input and output names."""
+    for l, w in enumerate(model.width):
+        row = pos["nodes"][l]
+        for n, (xn, yn) in enumerate(row):
+            if n < w[0]:
+                ax.plot([xn], [yn], "o", color="black", ms=5 * scale, zorder=3)
+                continue
+            ax.text(xn, yn, "⊗", ha="center", va="center", fontsize=18 * scale, zorder=3,
+                    gid="mult_node", bbox=dict(boxstyle="circle,pad=0.0", fc="white", ec="none"))
+            g = n - w[0]
+            first = w[0] + sum(model.arities[l][:g])
+            for xs_, ys_ in pos["ends"][l - 1][first:first + model.arities[l][g]]:
+                ax.plot([xs_, xn], [ys_, yn - 0.09 * scale], color="0.4", lw=0.8 * scale)
+                ax.plot([xs_], [ys_], "o", color="0.4", ms=3 * scale, zorder=3)
+    fs = 10 * scale
+    for (xn, yn), name in zip(pos["nodes"][0], in_vars):
+        ax.text(xn, yn - 0.14 * scale, name, ha="center", va="top", fontsize=fs, gid="input_name")
+    for (xn, yn), name in zip(pos["nodes"][-1], out_vars):
+        ax.text(xn, yn + 0.14 * scale, name, ha="center", va="bottom", fontsize=fs, gid="output_name")

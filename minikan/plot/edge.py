@@ -3,6 +3,8 @@ import numpy as np
 
 from minikan.plot.figure import CANDIDATE_COLOR, SPLINE_COLOR, SYMBOLIC_COLOR, new_figure, samples, save
 
+EDGE_POINTS = 400            # points on the large curve: smooth at 6 inches
+
 
 def _check_edge(model, l, i, j):
     ok = isinstance(l, (int, np.integer)) and 0 <= l < model.depth
@@ -66,36 +68,12 @@ def plot_edge(model, l, i, j, x=None, candidate=None, path=None):
     a·f(b·x + c) + d is drawn over it, with its R² against that spline; for a model made
     by ``from_formula`` that spline was never trained, so the R² is low.
     """
-    from minikan.layer import edge_forward
     from minikan.symbolic.library import LIBRARY
     layer = _check_edge(model, l, i, j)
-    xs = model.layer_inputs(samples(model, x))[l][:, i].copy()  # (batch,)
-    t = layer.knots[i]                                         # (n_knots,)
-    lo, hi = xs.min(), xs.max()
-    span = np.linspace(min(lo, t[0]), max(hi, t[-1]), 400)     # (400,)
-    grid = np.zeros((len(span), layer.in_dim))                 # φ_{j,i} reads only column i
-    grid[:, i] = span
-    p = layer.params
-    spline, _ = edge_forward(grid, p["coef"], p["scale_base"], p["scale_sp"], layer.mask,
-                             layer.knots, layer.k)             # (400, in, out), symbolic edges as splines
-    spline = spline[:, i, j]
-    inside = (span >= lo) & (span <= hi)
+    fits = []                                                  # (name, a, b, c, d, colour, gid, style)
     sym = layer.active_symbolic().get((i, j))
-    fig = new_figure(6.0, 4.6, layout="constrained")
-    ax = fig.add_subplot()
-    name = model.input_names[i] if l == 0 else f"$x_{{{l},{i}}}$"
-    ax.plot(span[inside], spline[inside], color=SPLINE_COLOR if not sym else "0.55", lw=2,
-            gid="edge", label="spline (replaced)" if sym else "spline φ on the samples' range")
-    ax.plot(span, np.where(inside, np.nan, spline), color="0.55", lw=1, ls="--", gid="extension",
-            label="spline outside the samples")
-    grid_s = np.zeros((len(xs), layer.in_dim))
-    grid_s[:, i] = xs
-    ref, _ = edge_forward(grid_s, p["coef"], p["scale_base"], p["scale_sp"], layer.mask,
-                          layer.knots, layer.k)
-    ref = ref[:, i, j]                                         # the spline at the samples (batch,)
-    fits = []
     if sym:
-        fits.append((sym, *p["sym_affine"][i, j], SYMBOLIC_COLOR, "symbolic", "-"))
+        fits.append((sym, *layer.params["sym_affine"][i, j], SYMBOLIC_COLOR, "symbolic", "-"))
     if candidate is not None:
         if not all(hasattr(candidate, f) for f in ("name", "a", "b", "c", "d")):
             raise TypeError("candidate must be a row of suggest_symbolic (with name, a, b, c, d), "
@@ -104,18 +82,42 @@ def plot_edge(model, l, i, j, x=None, candidate=None, path=None):
             raise ValueError(f"candidate.name must be a library function, got {candidate.name!r}")
         fits.append((candidate.name, candidate.a, candidate.b, candidate.c, candidate.d,
                      CANDIDATE_COLOR, "candidate", "--"))
-    for fname, a, b, c, d, color, gid, ls in fits:
-        f = LIBRARY[fname].f
-        r2 = _r2(ref, a * f(b * xs + c) + d)
-        ax.plot(span[inside], a * f(b * span[inside] + c) + d, color=color, lw=1.5, ls=ls, gid=gid,
-                label=f"{_affine_text(fname, a, b, c, d)},  {_r2_text(r2)}")
+    xs = model.layer_inputs(samples(model, x))[l][:, i].copy()  # (batch,)
+    t = layer.knots[i]                                         # (n_knots,)
+    lo, hi = xs.min(), xs.max()
+    u = np.linspace(lo, hi, EDGE_POINTS)                       # (EDGE_POINTS,) the samples' range
+    outside = np.concatenate([np.linspace(t[0], lo, EDGE_POINTS // 4) if t[0] < lo else [],
+                              [np.nan],
+                              np.linspace(hi, t[-1], EDGE_POINTS // 4) if t[-1] > hi else []])
+    fig = new_figure(6.0, 4.6, layout="constrained")
+    ax = fig.add_subplot()
+    ax.plot(u, _spline(layer, i, j, u), color="0.55" if sym else SPLINE_COLOR, lw=2, gid="edge",
+            label="spline (replaced)" if sym else "spline φ on the samples' range")
+    ax.plot(outside, _spline(layer, i, j, outside), color="0.55", lw=1, ls="--", gid="extension",
+            label="spline outside the samples")
+    ref = _spline(layer, i, j, xs)                             # (batch,) what a fit is compared to
+    for name, a, b, c, d, color, gid, ls in fits:
+        f = LIBRARY[name].f
+        ax.plot(u, a * f(b * u + c) + d, color=color, lw=1.5, ls=ls, gid=gid,
+                label=f"{_affine_text(name, a, b, c, d)},  {_r2_text(_r2(ref, a * f(b * xs + c) + d))}")
     ax.plot(xs, np.full(len(xs), 0.015), "|", color="tab:blue", alpha=0.25, ms=8,
             transform=ax.get_xaxis_transform(), gid="rug", label=f"samples ({len(xs)})")
     ax.plot(t, np.full(len(t), 0.985), "|", color="tab:green", ms=10, mew=1.5,
             transform=ax.get_xaxis_transform(), gid="knots",
             label=f"knots (G = {layer.grid}, k = {layer.k})")
-    ax.set_xlabel(name)
+    ax.set_xlabel(model.input_names[i] if l == 0 else f"$x_{{{l},{i}}}$")
     ax.set_ylabel(f"$\\varphi_{{{l},{j},{i}}}$")
     ax.set_title(f"edge ({l}, {i}, {j})" + (f", symbolic: {sym}" if sym else ""), fontsize=11)
     fig.legend(fontsize=8, loc="outside lower center", ncol=2, frameon=False)
     return save(fig, path)
+
+
+def _spline(layer, i, j, u):
+    """The spline form w_b·silu(u) + w_s·Σ c B(u) of edge (i, j) at u (n,), even if it is symbolic."""
+    from minikan.layer import edge_forward
+    grid = np.zeros((len(u), layer.in_dim))                    # (n, in_dim): φ_{j,i} reads column i only
+    grid[:, i] = u
+    p = layer.params
+    phi, _ = edge_forward(grid, p["coef"], p["scale_base"], p["scale_sp"], layer.mask,
+                          layer.knots, layer.k)                # (n, in_dim, out_dim)
+    return phi[:, i, j]

@@ -14,6 +14,9 @@ INSET_PITCH = 1.3            # inset spacing / inset side
 PAD = 0.3                    # left/right margin
 MIN_W, MAX_W = 3.5, 12.0     # figure width limits
 SUB_DX, SUB_DY = 0.2, 0.32   # sub-node spacing below a multiplication node
+INSET_MARGIN = 0.1           # blank fraction of an inset on each side of its curve
+# A curve whose range is below this fraction of its size is drawn flat: its wiggle is round-off.
+FLAT_RTOL = 1e-9
 
 
 def plot_model(model, path=None, x=None, scale=1.0, in_vars=None, out_vars=None, title=None):
@@ -37,8 +40,11 @@ def plot_model(model, path=None, x=None, scale=1.0, in_vars=None, out_vars=None,
     Returns
     -------
     matplotlib.figure.Figure
-        Each inset is an Axes with gid "edge_inset" and label "edge l,i,j"; a symbolic
-        edge's inset carries its function's library name as a Text with gid "symbolic_name".
+        One Axes (``fig.axes[0]``) holds the drawing. Each inset is a Rectangle with gid
+        "edge_inset" and label "edge l,i,j", its curve a Line2D with gid "edge_curve" and the
+        same label; a symbolic edge's function name (its library key) is a Text with gid
+        "symbolic_name" and that label; edges without an inset are lines with gid
+        "edge_line"; ⊗ texts have gid "mult_node", names "input_name" / "output_name".
 
     Notes
     -----
@@ -80,7 +86,7 @@ def plot_model(model, path=None, x=None, scale=1.0, in_vars=None, out_vars=None,
     ax.set_axis_off()
     pos = _node_positions(model, W, bottom, scale)
     for l, plan in enumerate(plans):
-        _draw_layer(fig, ax, model, l, plan, pos, inputs[l], (W, H), scale)
+        _draw_layer(ax, model, l, plan, pos, inputs[l], W, scale)
     _draw_nodes(ax, model, pos, in_vars, out_vars, scale)
     if title:
         ax.text(W / 2, H - 0.25 * scale, title, ha="center", va="center", fontsize=11 * scale)
@@ -134,9 +140,8 @@ def _spread(ideal, pitch, lo, hi):
     return p
 
 
-def _draw_layer(fig, ax, model, l, plan, pos, xl, size, scale):
+def _draw_layer(ax, model, l, plan, pos, xl, W, scale):
     """Lines and insets for the active edges of KAN layer l."""
-    W, H = size
     layer = model.layers[l]
     starts, ends = pos["nodes"][l], pos["ends"][l]
     r = 0.06 * scale                                           # keep lines off the node markers
@@ -145,43 +150,52 @@ def _draw_layer(fig, ax, model, l, plan, pos, xl, size, scale):
             (x0, y0), (x1, y1) = starts[e[0]], ends[e[1]]
             color = SYMBOLIC_COLOR if e in plan["symbolic"] else SPLINE_COLOR
             ax.plot([x0, x1], [y0 + r, y1 - r], color=color, lw=0.8 * scale,
-                    alpha=plan["alpha"][e], gid="edge_line")
+                    alpha=plan["alpha"][e], gid="edge_line", zorder=1)
     if not plan["inset"]:
         return
     order = sorted(plan["inset"], key=lambda e: (starts[e[0]][0] + ends[e[1]][0], e))
-    n = len(order)
-    pitch = min(INSET_MAX * INSET_PITCH * scale, (W - 2 * PAD * scale) / n)
-    side = pitch / INSET_PITCH
-    y_lo = starts[0][1]
-    y_hi = min(y for _, y in ends)
-    h = min(side * 0.8, 0.45 * (y_hi - y_lo))
+    pitch = min(INSET_MAX * INSET_PITCH * scale, (W - 2 * PAD * scale) / len(order))
+    w = pitch / INSET_PITCH
+    y_lo, y_hi = starts[0][1], min(y for _, y in ends)
+    h = min(w * 0.8, 0.45 * (y_hi - y_lo))
     yc = (y_lo + y_hi) / 2
     centres = _spread([(starts[i][0] + ends[j][0]) / 2 for i, j in order], pitch,
-                      PAD * scale + side / 2, W - PAD * scale - side / 2)
+                      PAD * scale + w / 2, W - PAD * scale - w / 2)
     lo, hi = xl.min(axis=0), xl.max(axis=0)                    # (in_l,) each
     grid = lo + (hi - lo) * np.linspace(0, 1, CURVE_POINTS)[:, None]  # (CURVE_POINTS, in_l)
     phi, _ = layer.edge_forward(grid)                          # (CURVE_POINTS, in_l, out_l)
     for (i, j), xc in zip(order, centres):
-        a = plan["alpha"][(i, j)]
-        sym = plan["symbolic"].get((i, j))
+        a, sym = plan["alpha"][(i, j)], plan["symbolic"].get((i, j))
         color = SYMBOLIC_COLOR if sym else SPLINE_COLOR
         (x0, y0), (x1, y1) = starts[i], ends[j]
-        ax.plot([x0, xc], [y0 + r, yc - h / 2], color=color, lw=0.8 * scale, alpha=a)
-        ax.plot([xc, x1], [yc + h / 2, y1 - r], color=color, lw=0.8 * scale, alpha=a)
-        inset = fig.add_axes([(xc - side / 2) / W, (yc - h / 2) / H, side / W, h / H],
-                             gid="edge_inset", label=f"edge {l},{i},{j}")
-        inset.plot(grid[:, i], phi[:, i, j], color=color, lw=1.2 * scale, alpha=a)
-        inset.set_xticks([])
-        inset.set_yticks([])
-        inset.patch.set_alpha(0.85)                            # plain lines pass behind, not through
-        for spine in inset.spines.values():
-            spine.set_alpha(a)
-            spine.set_linewidth(0.6 * scale)
-            spine.set_color(color)
+        ax.plot([x0, xc], [y0 + r, yc - h / 2], color=color, lw=0.8 * scale, alpha=a, zorder=1)
+        ax.plot([xc, x1], [yc + h / 2, y1 - r], color=color, lw=0.8 * scale, alpha=a, zorder=1)
+        _inset(ax, (xc - w / 2, yc - h / 2, w, h), phi[:, i, j], color, a, scale,
+               f"edge {l},{i},{j}")
         if sym:
-            inset.text(0.5, 1.03, sym, transform=inset.transAxes, ha="center", va="bottom",
-                       fontsize=7 * scale, color=SYMBOLIC_COLOR, gid="symbolic_name",
-                       bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.8))
+            ax.text(xc, yc + h / 2 + 0.03 * scale, sym, ha="center", va="bottom", fontsize=7 * scale,
+                    color=SYMBOLIC_COLOR, gid="symbolic_name", label=f"edge {l},{i},{j}", zorder=4,
+                    bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.8))
+
+
+def _inset(ax, box, y, color, alpha, scale, label):
+    """A framed box (gid "edge_inset") with the curve y drawn across it (gid "edge_curve").
+
+    The curve is drawn in the diagram's own axes, rescaled into the box (its x is the
+    edge's input range, its y its own min..max), which is much cheaper than an Axes per edge.
+    """
+    from matplotlib.colors import to_rgba
+    from matplotlib.patches import Rectangle
+    x0, y0, w, h = box
+    ax.add_patch(Rectangle((x0, y0), w, h, fc=(1, 1, 1, 0.9), ec=to_rgba(color, alpha),
+                           lw=0.6 * scale, zorder=2, gid="edge_inset", label=label))
+    span = np.ptp(y)
+    flat = span <= FLAT_RTOL * max(np.abs(y).max(), 1.0)
+    u = np.full_like(y, 0.5) if flat else (y - y.min()) / span   # (CURVE_POINTS,) in [0, 1]
+    t = np.linspace(0, 1, len(y))
+    ax.plot(x0 + w * (INSET_MARGIN + (1 - 2 * INSET_MARGIN) * t),
+            y0 + h * (INSET_MARGIN + (1 - 2 * INSET_MARGIN) * u),
+            color=color, lw=1.2 * scale, alpha=alpha, zorder=3, gid="edge_curve", label=label)
 
 
 def _draw_nodes(ax, model, pos, in_vars, out_vars, scale):

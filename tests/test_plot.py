@@ -196,7 +196,7 @@ def test_plot_history_single_and_concatenated(trained, data):
     assert fig.axes[0].get_yscale() == "log"
     pruned = model.prune()
     h2 = pruned.fit(data, steps=3, log=0)
-    h3 = pruned.refine(8).fit(data, steps=4, log=0)
+    h3 = pruned.fit(data, steps=4, lamb=0.0, log=0)
     fig = plot.plot_history([("sparsity", hist), ("pruned", h2), ("G=8", h3)])
     n = len(hist["train_loss"]) + len(h2["train_loss"]) + len(h3["train_loss"])
     for ax in fig.axes:

@@ -1,4 +1,6 @@
 """The network diagram: nodes in rows, each active edge's φ as a small inset (KAN §2.5.1, Fig. 2.4)."""
+import textwrap
+
 import numpy as np
 
 from minikan import validate
@@ -77,7 +79,9 @@ def plot_model(model, path=None, x=None, scale=1.0, in_vars=None, out_vars=None,
     max_nodes = max(sum(w) for w in model.width)
     W = np.clip(max(max_row * INSET_MAX * INSET_PITCH, max_nodes * 0.55) * scale + 2 * PAD * scale,
                 MIN_W * scale, MAX_W * scale)
-    bottom, top = 0.55 * scale, (0.5 + (0.35 if title else 0.0)) * scale
+    # The title wraps to the width: a character of 11 pt DejaVu Sans is ~0.6 em = 0.09 in wide.
+    title_lines = textwrap.wrap(title, max(10, int(W / (0.09 * scale)))) if title else []
+    bottom, top = 0.55 * scale, (0.5 + 0.1 * bool(title_lines) + 0.22 * len(title_lines)) * scale
     H = bottom + model.depth * LAYER_H * scale + top
     fig = new_figure(W, H)
     ax = fig.add_axes([0, 0, 1, 1])
@@ -88,8 +92,9 @@ def plot_model(model, path=None, x=None, scale=1.0, in_vars=None, out_vars=None,
     for l, plan in enumerate(plans):
         _draw_layer(ax, model, l, plan, pos, inputs[l], W, scale)
     _draw_nodes(ax, model, pos, in_vars, out_vars, scale)
-    if title:
-        ax.text(W / 2, H - 0.25 * scale, title, ha="center", va="center", fontsize=11 * scale)
+    if title_lines:
+        ax.text(W / 2, H - 0.12 * scale, "\n".join(title_lines), ha="center", va="top",
+                fontsize=11 * scale)
     return save(fig, path)
 
 

@@ -1,4 +1,4 @@
-"""The network diagram: nodes in rows, each active edge's φ as a small inset (KAN §2.5.1, Fig. 2.4)."""
+"""The network diagram: nodes in rows, each active edge's φ as a small inset (KAN arXiv:2404.19756 §2.5.1)."""
 import textwrap
 
 import numpy as np
@@ -75,27 +75,32 @@ def plot_model(model, path=None, x=None, scale=1.0, in_vars=None, out_vars=None,
     inputs = [xl.copy() for xl in model.layer_inputs(xs)]     # per layer (batch, in_l)
 
     plans = [_layer_plan(model, l, edge_scores[l]) for l in range(model.depth)]
+    fig, ax, W, bottom = _canvas(model, plans, title, scale)
+    pos = _node_positions(model, W, bottom, scale)
+    for l, plan in enumerate(plans):
+        _draw_layer(ax, model, l, plan, pos, inputs[l], W, scale)
+    _draw_nodes(ax, model, pos, in_vars, out_vars, scale)
+    return save(fig, path)
+
+
+def _canvas(model, plans, title, scale):
+    """Figure and drawing axes sized to the widest row; 1 data unit = 1 inch. Draws the title."""
     max_row = max([len(p["inset"]) for p in plans] + [1])
     max_nodes = max(sum(w) for w in model.width)
-    W = np.clip(max(max_row * INSET_MAX * INSET_PITCH, max_nodes * 0.55) * scale + 2 * PAD * scale,
-                MIN_W * scale, MAX_W * scale)
+    W = float(np.clip(max(max_row * INSET_MAX * INSET_PITCH, max_nodes * 0.55) * scale
+                      + 2 * PAD * scale, MIN_W * scale, MAX_W * scale))
     # The title wraps to the width: a character of 11 pt DejaVu Sans is ~0.6 em = 0.09 in wide.
-    title_lines = textwrap.wrap(title, max(10, int(W / (0.09 * scale)))) if title else []
-    bottom, top = 0.55 * scale, (0.5 + 0.1 * bool(title_lines) + 0.22 * len(title_lines)) * scale
+    lines = textwrap.wrap(title, max(10, int(W / (0.09 * scale)))) if title else []
+    bottom, top = 0.55 * scale, (0.5 + 0.1 * bool(lines) + 0.22 * len(lines)) * scale
     H = bottom + model.depth * LAYER_H * scale + top
     fig = new_figure(W, H)
     ax = fig.add_axes([0, 0, 1, 1])
     ax.set_xlim(0, W)
     ax.set_ylim(0, H)
     ax.set_axis_off()
-    pos = _node_positions(model, W, bottom, scale)
-    for l, plan in enumerate(plans):
-        _draw_layer(ax, model, l, plan, pos, inputs[l], W, scale)
-    _draw_nodes(ax, model, pos, in_vars, out_vars, scale)
-    if title_lines:
-        ax.text(W / 2, H - 0.12 * scale, "\n".join(title_lines), ha="center", va="top",
-                fontsize=11 * scale)
-    return save(fig, path)
+    if lines:
+        ax.text(W / 2, H - 0.12 * scale, "\n".join(lines), ha="center", va="top", fontsize=11 * scale)
+    return fig, ax, W, bottom
 
 
 def _layer_plan(model, l, score):

@@ -231,9 +231,11 @@ def test_plot_scaling_reference_slope_through_the_first_point():
     np.testing.assert_allclose(slope, -4.0)
     np.testing.assert_allclose(yr[0], 0.1) and np.testing.assert_allclose(xr[0], 40.0)
     assert ax.get_xscale() == ax.get_yscale() == "log"
-    fig = plot.plot_scaling([N, 2 * N], [1 / N, 1 / N ** 2], slope_ref=[-2, -4], labels=["a", "b"])
+    fig = plot.plot_scaling([N, 2 * N], [1 / N, 1 / N ** 2], slope_ref=[-2, -4], labels=["a", "b"],
+                            styles=["o-", "x:"])
     ax = fig.axes[0]
     assert len(lines(ax, "series")) == 2 and len(lines(ax, "reference")) == 2
+    assert [ln.get_marker() for ln in lines(ax, "series")] == ["o", "x"]
     assert [t.get_text() for t in ax.get_legend().get_texts()][:2] == ["a", "b"]
     with pytest.raises(ValueError, match="positive"):
         plot.plot_scaling(N, -N)

@@ -98,7 +98,7 @@ def _as_series(params, rmse):
     return out
 
 
-def plot_scaling(params, rmse, slope_ref=-4, labels=None, title=None, path=None):
+def plot_scaling(params, rmse, slope_ref=-4, labels=None, styles=None, title=None, path=None):
     """Log-log test RMSE against parameter count N, with reference lines N^slope.
 
     Parameters
@@ -109,6 +109,9 @@ def plot_scaling(params, rmse, slope_ref=-4, labels=None, title=None, path=None)
         (KAN arXiv:2404.19756 §2.3, ℓ ∝ N^−(k+1)).
     labels : list of str, optional
         One per series, for the legend.
+    styles : list of str, optional
+        One matplotlib format string per series (e.g. "o-" for test, "x:" for train);
+        default "o-" for all.
     title : str, optional
     path : str or path-like, optional
 
@@ -122,12 +125,13 @@ def plot_scaling(params, rmse, slope_ref=-4, labels=None, title=None, path=None)
     series = _as_series(params, rmse)
     if labels is not None:
         labels = check_names(labels, len(series), "labels", None)
+    styles = check_names(styles, len(series), "styles", ["o-"] * len(series))
     slopes = [] if slope_ref is None else list(np.atleast_1d(slope_ref).astype(float))
     fig = new_figure(5.2, 3.9)
     ax = fig.add_subplot()
     for n, (p, r) in enumerate(series):
         order = np.argsort(p)
-        ax.plot(p[order], r[order], "o-", ms=4, gid="series",
+        ax.plot(p[order], r[order], styles[n], ms=4, gid="series",
                 label=labels[n] if labels else None)
     p0, r0 = series[0][0], series[0][1]
     anchor = (p0.min(), r0[np.argmin(p0)])
@@ -145,8 +149,11 @@ def plot_scaling(params, rmse, slope_ref=-4, labels=None, title=None, path=None)
     ax.set_ylabel("test RMSE")
     if title:
         ax.set_title(title, fontsize=11)
-    from matplotlib.ticker import NullFormatter
-    ax.xaxis.set_minor_formatter(NullFormatter())              # decade labels only: no overlaps
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+    if n_hi / n_lo < 1e3:                                      # few decades: label 1, 2, 5 × 10^n plainly
+        ax.xaxis.set_major_locator(LogLocator(subs=(1, 2, 5)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())              # no overlapping minor labels
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8)
     fig.tight_layout()

@@ -19,6 +19,7 @@ SUB_DX, SUB_DY = 0.2, 0.32   # sub-node spacing below a multiplication node
 INSET_MARGIN = 0.1           # blank fraction of an inset on each side of its curve
 # A curve whose range is below this fraction of its size is drawn flat: its wiggle is round-off.
 FLAT_RTOL = 1e-9
+MIN_FONT = 6                 # points: smaller labels are unreadable at DPI, whatever the scale
 
 
 def plot_model(model, path=None, x=None, scale=1.0, in_vars=None, out_vars=None, title=None):
@@ -183,7 +184,8 @@ def _draw_layer(ax, model, l, plan, pos, xl, W, scale):
         _inset(ax, (xc - w / 2, yc - h / 2, w, h), phi[:, i, j], color, a, scale,
                f"edge {l},{i},{j}")
         if sym:
-            ax.text(xc, yc + h / 2 + 0.03 * scale, sym, ha="center", va="bottom", fontsize=7 * scale,
+            ax.text(xc, yc + h / 2 + 0.03 * scale, sym, ha="center", va="bottom",
+                    fontsize=max(MIN_FONT, 7 * scale),
                     color=SYMBOLIC_COLOR, gid="symbolic_name", label=f"edge {l},{i},{j}", zorder=4,
                     bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.8))
 
@@ -223,7 +225,7 @@ def _draw_nodes(ax, model, pos, in_vars, out_vars, scale):
             for xs_, ys_ in pos["ends"][l - 1][first:first + model.arities[l][g]]:
                 ax.plot([xs_, xn], [ys_, yn - 0.09 * scale], color="0.4", lw=0.8 * scale)
                 ax.plot([xs_], [ys_], "o", color="0.4", ms=3 * scale, zorder=3)
-    fs = 10 * scale
+    fs = max(MIN_FONT + 1, 10 * scale)
     for (xn, yn), name in zip(pos["nodes"][0], in_vars):
         ax.text(xn, yn - 0.14 * scale, name, ha="center", va="top", fontsize=fs, gid="input_name")
     for (xn, yn), name in zip(pos["nodes"][-1], out_vars):

@@ -237,6 +237,8 @@ def test_plot_scaling_reference_slope_through_the_first_point():
     assert len(lines(ax, "series")) == 2 and len(lines(ax, "reference")) == 2
     assert [ln.get_marker() for ln in lines(ax, "series")] == ["o", "x"]
     assert [t.get_text() for t in ax.get_legend().get_texts()][:2] == ["a", "b"]
+    fig = plot.plot_scaling([[10, 20], [10, 20, 40]], [[1.0, 0.5], [1.0, 0.3, 0.1]])   # ragged
+    assert [len(ln.get_xdata()) for ln in lines(fig.axes[0], "series")] == [2, 3]
     with pytest.raises(ValueError, match="positive"):
         plot.plot_scaling(N, -N)
     with pytest.raises(ValueError, match="labels"):

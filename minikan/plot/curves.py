@@ -27,7 +27,7 @@ def plot_history(history, path=None):
     ----------
     history : dict, or list of dicts or of (label, dict)
         What ``KAN.fit`` returns (keys train_loss, test_loss, reg, n_edges, …). A list is
-        drawn end to end, each fit after the previous one, with a dashed vertical line
+        drawn end to end, each fit after the previous one, with a dotted vertical line
         (gid "boundary", in every panel) between consecutive fits — e.g. where a grid was
         refined or the model pruned — and each label written at the start of its fit.
     path : str or path-like, optional
@@ -35,8 +35,9 @@ def plot_history(history, path=None):
     Returns
     -------
     matplotlib.figure.Figure
-        Panels: loss (lines "train_loss", "test_loss"), then "reg" and "n_edges" when the
-        histories have them. A log axis hides zeros (e.g. reg in a fit with lamb = 0).
+        Panels: loss (RMSE, or cross-entropy for "ce"; lines "train_loss", "test_loss"), then
+        "reg" and "n_edges" when every history has them. A log axis hides zeros (e.g. reg
+        in a fit with lamb = 0).
     """
     items = _as_histories(history)
     keys = [k for k in ("reg", "n_edges") if all(k in h for _, h in items)]
@@ -83,6 +84,9 @@ def plot_history(history, path=None):
 
 def _as_series(params, rmse):
     """[(N (n,), rmse (n,))] from one series or a list of them."""
+    if not all(hasattr(v, "__len__") for v in (params, rmse)):
+        raise TypeError(f"params and rmse must be sequences, got {type(params).__name__} "
+                        f"and {type(rmse).__name__}")
     several = len(params) > 0 and np.ndim(params[0]) == 1
     P, R = (params, rmse) if several else ([params], [rmse])
     if len(P) != len(R):

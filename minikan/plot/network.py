@@ -194,7 +194,9 @@ def _inset(ax, box, y, color, alpha, scale, label):
     """A framed box (gid "edge_inset") with the curve y drawn across it (gid "edge_curve").
 
     The curve is drawn in the diagram's own axes, rescaled into the box (its x is the
-    edge's input range, its y its own min..max), which is much cheaper than an Axes per edge.
+    edge's input range, its y its own min..max). An Axes per edge was slower: drawing and
+    writing the PNG took 0.43–0.56 s against 0.30 s for [2, 5, 1], and 3.0–3.8 s against
+    1.2 s for [10, 10, 10, 1] (medians of 5, 1000 samples, on a loaded 2-core machine).
     """
     from matplotlib.colors import to_rgba
     from matplotlib.patches import Rectangle

@@ -294,6 +294,11 @@ class KAN:
         from minikan import prune
         return prune.prune_input(self, threshold, x)
 
+    def plot(self, path=None, x=None, scale=1.0, in_vars=None, out_vars=None, title=None):
+        """The network with each edge's φ as a small inset; returns the Figure (``plot.plot_model``)."""
+        from minikan import plot
+        return plot.plot_model(self, path, x, scale, in_vars, out_vars, title)
+
     # ------------------------------------------------------------------ symbolic (symbolic/fix.py, formula.py)
     def suggest_symbolic(self, l, i, j, lib=None, topk=5, weight_simple=WEIGHT_SIMPLE, x=None):
         """Library functions ranked by how well a·f(b·x+c)+d fits edge (l, i, j); rows, best first."""

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 import sympy as sp
-
 from helpers import perturb
+
 from minikan import KAN, Normalization, create_dataset, formula_rmse, gradcheck
 
 

@@ -1,9 +1,9 @@
-"""Command line: ``python -m minikan demo | gradcheck``.
+"""The two commands that need no data: ``demo`` and ``gradcheck``.
 
 demo       the seeds' story on f(x, y) = exp(sin(πx) + y²): train, prune, refine, read the formula
 gradcheck  every hand-written backward in minikan against central finite differences
 """
-import argparse
+from pathlib import Path
 
 import numpy as np
 
@@ -77,8 +77,10 @@ def cmd_demo(args):
     hist = model.fit(data, steps=steps, lamb=DEMO_LAMB, lamb_entropy=DEMO_LAMB_ENTROPY,
                      update_grid=False, log=args.log)
     print(f"   test RMSE {hist['test_loss'][-1]:.2e}, edges above threshold {hist['n_edges'][-1]}")
+    _demo_png(model, args.plots, "demo_before_prune.png")
     model = model.prune()
     print(f"2. prune -> {model}")
+    _demo_png(model, args.plots, "demo_after_prune.png")
     hist = model.fit(data, steps=later, log=args.log)
     print(f"   re-fit: test RMSE {hist['test_loss'][-1]:.2e}")
     for G in (10, 20):
@@ -96,17 +98,11 @@ def cmd_demo(args):
     return 0
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m minikan", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="the exp(sin(pi x) + y^2) story, end to end")
-    demo.add_argument("--seed", type=int, default=0)
-    demo.add_argument("--quick", action="store_true", help="fewer steps (for tests)")
-    demo.add_argument("--log", type=int, default=1, help="progress every LOG steps; 0 for none")
-    demo.set_defaults(run=cmd_demo)
-    check = sub.add_parser("gradcheck", help="check every backward pass against finite differences")
-    check.add_argument("--seed", type=int, default=0)
-    check.set_defaults(run=cmd_gradcheck)
-    args = parser.parse_args(argv)
-    return args.run(args)
-
+def _demo_png(model, directory, name):
+    """With --plots DIR, the network as a PNG in DIR (on the model's training inputs)."""
+    if directory is None:
+        return
+    from minikan.cli.commands import write_png
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    if write_png(model, Path(directory) / name, model.train_input):
+        print(f"   plot {Path(directory) / name}")

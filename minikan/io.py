@@ -89,6 +89,8 @@ def save(model, path, keep_inputs=False):
     arrays = _arrays(model, keep_inputs)                # all checks before touching the disk
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"{path}: cannot save, the directory {directory} does not exist")
     tmp = tempfile.NamedTemporaryFile(dir=directory, prefix=f".{os.path.basename(path)}.",
                                       suffix=".tmp", delete=False)
     try:
@@ -96,6 +98,7 @@ def save(model, path, keep_inputs=False):
             np.savez(tmp, allow_pickle=False, **arrays)
             tmp.flush()
             os.fsync(tmp.fileno())
+        os.chmod(tmp.name, _file_mode(path))        # a temporary file is private (0600)
         os.replace(tmp.name, path)
     except BaseException:
         try:
@@ -104,6 +107,16 @@ def save(model, path, keep_inputs=False):
             pass
         raise
     _fsync_directory(directory)
+
+
+def _file_mode(path):
+    """The mode of the file being replaced, or what a new file gets under the umask."""
+    try:
+        return os.stat(path).st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _fsync_directory(directory):

@@ -18,7 +18,7 @@ def test_gradcheck_command_passes(capsys):
     assert main(["gradcheck"]) == 0
     out = capsys.readouterr().out
     assert "verdict: PASS" in out and "FAIL" not in out
-    assert out.count("verdict:") == 5            # layer, mult nodes, deep KAN, objective, CE
+    assert out.count("verdict:") == 6            # layer, mult nodes, deep KAN, normalised, objective, CE
 
 
 def test_demo_quick_prints_a_formula(capsys, tmp_path):
@@ -35,7 +35,8 @@ def test_demo_quick_prints_a_formula(capsys, tmp_path):
 
 @pytest.mark.parametrize("argv", [[], ["nope"], ["demo", "--seed", "x"], ["fit", "d.csv"],
                                   ["fit", "d.csv", "--target", "y", "--out", "m.npz", "--width", "3,x"],
-                                  ["fit", "d.csv", "--target", "y", "--out", "m.npz", "--steps", "0"]])
+                                  ["fit", "d.csv", "--target", "y", "--out", "m.npz", "--steps", "0"],
+                                  ["fit", "d.csv", "--target", "y", "--out", "m.npz", "--lib", "sin,cosh"]])
 def test_bad_arguments_exit_with_usage(argv, capsys):
     with pytest.raises(SystemExit) as exc:
         main(argv)
@@ -195,3 +196,25 @@ def test_debug_shows_the_traceback(tmp_path):
     (tmp_path / "d.csv").write_text("x,y\n1,2\n")
     with pytest.raises(Exception, match="fitting needs at least"):
         main(["fit", str(tmp_path / "d.csv"), "--target", "y", "--out", str(tmp_path / "m.npz"), "--debug"])
+
+
+def test_fit_and_plot_draw_through_minikan_plot(tmp_path, monkeypatch):
+    """The PNGs go through plot.plot_model(model, path=..., x=...) with the model's own inputs."""
+    import types
+
+    import minikan
+    calls = []
+
+    def plot_model(model, path=None, x=None):
+        calls.append((model.input_names, x.shape))
+        Path(path).write_bytes(b"png")
+    fake = types.SimpleNamespace(plot_model=plot_model)
+    monkeypatch.setitem(sys.modules, "minikan.plot", fake)
+    monkeypatch.setattr(minikan, "plot", fake, raising=False)
+    (tmp_path / "d.csv").write_text("a,b,y\n" + "".join(f"{i},{i % 7},{i * 0.5}\n" for i in range(30)))
+    model = tmp_path / "m.npz"
+    assert main(["fit", str(tmp_path / "d.csv"), "--target", "y", "--steps", "2", "--log", "0",
+                 "--out", str(model)]) == 0
+    assert (tmp_path / "m.png").read_bytes() == b"png"
+    assert main(["plot", str(model), str(tmp_path / "again.png")]) == 0
+    assert calls == [(["a", "b"], (24, 2))] * 2          # the training inputs, stored in the file

@@ -258,3 +258,18 @@ def test_pickled_object_inside_is_refused_and_never_executed(tmp_path):
     with pytest.raises(ValueError, match="not a minikan model file"):
         KAN.load(path)
     assert EXECUTED == []
+
+
+def test_saving_into_a_missing_directory_says_so(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        KAN([2, 1]).save(tmp_path / "no" / "m.npz")
+
+
+def test_saved_file_gets_normal_permissions(tmp_path):
+    KAN([2, 1]).save(tmp_path / "m.npz")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "m.npz").stat().st_mode & 0o777 == 0o666 & ~umask
+    os.chmod(tmp_path / "m.npz", 0o600)
+    KAN([2, 1]).save(tmp_path / "m.npz")                  # replacing keeps the old file's mode
+    assert (tmp_path / "m.npz").stat().st_mode & 0o777 == 0o600

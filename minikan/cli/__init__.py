@@ -53,6 +53,16 @@ def _non_negative(text):
     return v
 
 
+def _lib(text):
+    from minikan.symbolic.library import LIBRARY
+    names = [v.strip() for v in text.split(",") if v.strip()]
+    unknown = [v for v in names if v not in LIBRARY]
+    if not names or unknown:
+        raise argparse.ArgumentTypeError(f"expected library functions from {','.join(LIBRARY)}; "
+                                         f"unknown: {unknown or text!r}")
+    return ",".join(names)
+
+
 def _fraction(text):
     v = _non_negative(text)
     if not 0 < v < 1:
@@ -73,21 +83,24 @@ def _add_fit(sub, common):
                    "goes beside it (MODEL.png)")
     p.add_argument("--width", type=_int_list, metavar="W", help="layer sizes, e.g. 3,7,1: inputs first, "
                    "outputs last (default: d,2d+1,1, the Kolmogorov-Arnold shape)")
-    p.add_argument("--grid", type=_positive(int), default=5, help="spline intervals G (default 5)")
+    p.add_argument("--grid", type=_positive(int), default=5, metavar="G", help="spline intervals G (default 5)")
     p.add_argument("--k", type=_positive(int), default=3, help="spline degree (default 3, cubic)")
-    p.add_argument("--steps", type=_positive(int), default=50, help="L-BFGS steps per stage (default 50)")
-    p.add_argument("--lamb", type=_non_negative, help="sparsity weight on the standardised scale "
+    p.add_argument("--steps", type=_positive(int), default=50, metavar="N", help="L-BFGS steps per stage (default 50)")
+    p.add_argument("--lamb", type=_non_negative, metavar="L", help="sparsity weight on the standardised scale "
                    f"(default {DEMO_LAMB} with --prune, else 0)")
     p.add_argument("--prune", action="store_true", help="train for sparsity, prune nodes, edges and the "
                    "input columns that carry nothing, re-fit")
     p.add_argument("--symbolic", action="store_true", help="fix every edge to a library function "
                    "(auto_symbolic) and fine-tune; prints the formula")
-    p.add_argument("--lib", default=",".join(DEMO_LIB), help=f"functions for --symbolic (default {','.join(DEMO_LIB)})")
+    p.add_argument("--lib", type=_lib, default=",".join(DEMO_LIB),
+                   help=f"functions for --symbolic (default {','.join(DEMO_LIB)})")
     p.add_argument("--classify", action="store_true", help="the target holds class labels 0, 1, …: "
                    "cross-entropy, prints the test accuracy")
-    p.add_argument("--test-fraction", type=_fraction, default=0.2, help="share of rows held out (default 0.2)")
-    p.add_argument("--seed", type=int, default=0, help="seeds the split and the initialisation (default 0)")
-    p.add_argument("--log", type=int, default=1, help="progress line every LOG steps; 0 for none")
+    p.add_argument("--test-fraction", type=_fraction, default=0.2, metavar="F",
+                   help="share of rows held out (default 0.2)")
+    p.add_argument("--seed", type=int, default=0, metavar="S",
+                   help="seeds the split and the initialisation (default 0)")
+    p.add_argument("--log", type=int, default=1, metavar="N", help="progress line every N steps; 0 for none")
     p.add_argument("--no-plot", action="store_true", help="do not write the PNG")
     p.set_defaults(run=commands.cmd_fit)
 
@@ -96,7 +109,8 @@ def build_parser():
     from minikan.cli import commands, demo
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", help="show the traceback of an error")
-    parser = argparse.ArgumentParser(prog="minikan", description=__doc__.splitlines()[0],
+    parser = argparse.ArgumentParser(prog="minikan", description="minikan: Kolmogorov-Arnold networks "
+                                     "from the shell, from a CSV file to a formula.",
                                      epilog="'minikan COMMAND --help' describes each command.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_fit(sub, common)

@@ -22,6 +22,8 @@ from minikan.symbolic.formula import unfixed_edges
 # Rows needed to fit: after the train/test split at least 2 training rows (a standard
 # deviation for the normalisation) and 1 test row; fewer cannot be fitted and checked.
 MIN_FIT_ROWS = 3
+PRUNE_MODE = "attribution"
+DEAD_INPUT = 1e-12       # prune_input after prune: drop the inputs whose edges were all cut
 SNAP_TOL = 1e-3          # the demo's: constants within 1e-3 of a simple value are shown as it
 
 
@@ -34,8 +36,9 @@ def _load_xy(args):
     header, table = read_csv(args.data)
     targets = _names(args.target)
     inputs = _names(args.inputs) if args.inputs else [n for n in header if n not in targets]
-    if not targets or not inputs or set(targets) & set(inputs):
-        raise CliError(f"--target and --inputs must name different, non-empty sets of columns of {args.data}, "
+    if (not targets or not inputs or set(targets) & set(inputs) or len(set(inputs)) < len(inputs)
+            or len(set(targets)) < len(targets)):
+        raise CliError(f"--target and --inputs must name different columns of {args.data}, each once, "
                        f"got target {targets}, inputs {inputs}", code=2)
     X, y = columns(args.data, header, table, inputs, "input"), columns(args.data, header, table, targets, "target")
     for name in inputs:
@@ -82,7 +85,7 @@ def _pipeline(data, args, inputs, outputs):
                      update_grid=not args.prune, **fit)
     print(f"1. fit {model}: {_score(model, data)}")
     if args.prune:
-        model = model.prune().prune_input()
+        model = model.prune(mode=PRUNE_MODE).prune_input(threshold=DEAD_INPUT)
         keep = [inputs.index(name) for name in model.input_names]     # the input columns left
         data = {key: v[:, keep] if key.endswith("input") else v for key, v in data.items()}
         model.fit(data, **fit)
@@ -96,7 +99,7 @@ def _pipeline(data, args, inputs, outputs):
             # A weak edge fixed to a function can fine-tune to a ≈ 0: a constant feeding the
             # next layer, which reads as clutter such as 0.46·tanh(3e-17·x − 0.86) + 0.32.
             # Pruning drops it; a short fine-tune moves its constant into the other d's.
-            pruned = model.prune()
+            pruned = model.prune(mode=PRUNE_MODE)
             if pruned.n_params() < model.n_params():
                 model = pruned
                 model.fit(data, update_grid=False, **fit)
@@ -123,6 +126,8 @@ def write_png(model, path, x=None):
 
 
 def cmd_fit(args):
+    if not Path(args.out).resolve().parent.is_dir():      # before training, not after
+        raise CliError(f"--out {args.out}: the directory {Path(args.out).resolve().parent} does not exist", code=2)
     X, y, inputs, targets = _load_xy(args)
     data = dataset_from_arrays(X, y, test_fraction=args.test_fraction, seed=args.seed)
     print(f"{args.data}: {len(X)} rows; inputs {', '.join(inputs)}; target {', '.join(targets)}; "
@@ -130,7 +135,7 @@ def cmd_fit(args):
     model = _pipeline(data, args, inputs, targets)
     model.save(args.out, keep_inputs=True)
     print(f"saved {args.out}")
-    if not args.no_plot and write_png(model, Path(args.out).with_suffix(".png"), data["train_input"]):
+    if not args.no_plot and write_png(model, Path(args.out).with_suffix(".png"), model.train_input):
         print(f"plot {Path(args.out).with_suffix('.png')}")
     if not unfixed_edges(model):
         exprs = model.symbolic_formula(snap=SNAP_TOL)

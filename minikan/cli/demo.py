@@ -10,6 +10,7 @@ import numpy as np
 from minikan import gradcheck, losses
 from minikan.layer import KANLayer
 from minikan.model import KAN
+from minikan.units import Normalization
 
 
 def _perturbed(obj, rng, scale=0.5):
@@ -31,6 +32,11 @@ def gradcheck_reports(seed=0):
                     gradcheck.check(mult, x, rng.normal(size=(6, 1)))))
     model = _perturbed(KAN([3, 4, 3, 1], grid=5, k=3, seed=seed), rng, 0.3)
     reports.append(("KAN [3, 4, 3, 1]", gradcheck.check(model, x, rng.normal(size=(6, 1)))))
+    normed = _perturbed(KAN([3, 4, 1], grid=5, k=3, seed=seed), rng, 0.3)
+    normed.normalization = Normalization(rng.normal(size=3) * 10, rng.uniform(1, 20, 3), [2.0], [3.0])
+    x_units = normed.normalization.x_mean + normed.normalization.x_std * x
+    reports.append(("KAN [3, 4, 1] with input/output normalisation (units.py)",
+                    gradcheck.check(normed, x_units, rng.normal(size=(6, 1)))))
     y = rng.normal(size=(6, 1))
     reports.append(("training objective: MSE + L1 + entropy + coef penalties",
                     gradcheck.check_objective(model, x, y, lamb=0.01, lamb_coef=0.1, lamb_coefdiff=0.1)))

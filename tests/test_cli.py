@@ -218,3 +218,20 @@ def test_fit_and_plot_draw_through_minikan_plot(tmp_path, monkeypatch):
     assert (tmp_path / "m.png").read_bytes() == b"png"
     assert main(["plot", str(model), str(tmp_path / "again.png")]) == 0
     assert calls == [(["a", "b"], (24, 2))] * 2          # the training inputs, stored in the file
+
+
+def test_formula_falls_back_to_exact_constants_when_snapping_would_change_it(tmp_path, capsys):
+    from minikan import Normalization
+    model = KAN([1, 1], input_names=["x"], output_names=["y"])
+    model.fix_symbolic(0, 0, 0, "x", fit_params=False)               # z -> z
+    model.normalization = Normalization([5000.0], [1e4], [0.0], [5.0])  # y = 5e-4·x − 2.5
+    model.train_input = np.linspace(0, 1e4, 50)[:, None]
+    model.save(tmp_path / "m.npz", keep_inputs=True)
+    assert main(["formula", str(tmp_path / "m.npz")]) == 0
+    captured = capsys.readouterr()
+    expr = sp.sympify(captured.out.split("=")[1])
+    assert abs(float(expr.coeff(sp.Symbol("x"))) - 5e-4) < 1e-15        # snapping would make it 0
+    assert "showing the exact constants" in captured.err
+    assert main(["formula", str(tmp_path / "m.npz"), "--snap", "1e-5"]) == 0
+    captured = capsys.readouterr()                                     # a finer snap keeps 5e-4, snaps −2.5
+    assert captured.out.strip() == "y = 0.0005*x - 5/2" and captured.err == ""

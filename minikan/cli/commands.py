@@ -25,6 +25,7 @@ MIN_FIT_ROWS = 3
 PRUNE_MODE = "attribution"
 DEAD_INPUT = 1e-12       # prune_input after prune: drop the inputs whose edges were all cut
 SNAP_TOL = 1e-3          # the demo's: constants within 1e-3 of a simple value are shown as it
+SNAP_FIDELITY = 1e-3     # a snapped formula may differ from its model by this share of the output's spread
 
 
 def _names(text):
@@ -82,7 +83,7 @@ def _pipeline(data, args, inputs, outputs):
     fit = dict(steps=args.steps, loss_fn=loss, log=args.log, seed=args.seed)
     # Pruning uses the demo's sparsity recipe, measured in minikan/cli/demo.py: L1 alone, knots fixed.
     model.fit(data, lamb=lamb, lamb_entropy=DEMO_LAMB_ENTROPY if args.prune else 2.0,
-                     update_grid=not args.prune, **fit)
+              update_grid=not args.prune, **fit)
     print(f"1. fit {model}: {_score(model, data)}")
     if args.prune:
         model = model.prune(mode=PRUNE_MODE).prune_input(threshold=DEAD_INPUT)
@@ -138,12 +139,36 @@ def cmd_fit(args):
     if not args.no_plot and write_png(model, Path(args.out).with_suffix(".png"), model.train_input):
         print(f"plot {Path(args.out).with_suffix('.png')}")
     if not unfixed_edges(model):
-        exprs = model.symbolic_formula(snap=SNAP_TOL)
+        exprs = readable_formula(model, SNAP_TOL)
         for name, e in zip(model.output_names, exprs):
             print(f"{name} = {e}")
         if not args.classify:
             print(f"formula test RMSE {formula_rmse(exprs, data, inputs):.4g}")
     return 0
+
+
+def readable_formula(model, snap, digits=None):
+    """The model's formulas, snapped when that keeps them true to the model on its inputs.
+
+    Snapping is absolute (a constant within ``snap`` of a simple value becomes it), and in
+    the data's units a real coefficient can be that small (5e-4·x on x ∈ [0, 1e4] would
+    become 0). So, when the model holds its training inputs, the snapped formula's RMSE
+    against the model's own outputs must stay below SNAP_FIDELITY × their spread (plus
+    what the exact formula already differs by); otherwise the exact formula is returned,
+    with a note on stderr.
+    """
+    snapped = model.symbolic_formula(digits=digits, snap=snap or None)
+    x = model.train_input
+    if not snap or x is None:
+        return snapped
+    ref = model.predict(x)                                             # (n, m)
+    exact_err = formula_rmse(model.symbolic_formula(), (x, ref), model.input_names)
+    err = formula_rmse(snapped, (x, ref), model.input_names)
+    if err <= exact_err + SNAP_FIDELITY * float(ref.std()):
+        return snapped
+    print(f"note: snapping constants to within {snap} changes the formula by RMSE {err:.3g} on the "
+          "training inputs; showing the exact constants", file=sys.stderr)
+    return model.symbolic_formula(digits=digits)
 
 
 def _load_model(path):
@@ -160,8 +185,7 @@ def cmd_formula(args):
         edges = ", ".join(f"({l},{i},{j})" for l, i, j in todo)
         raise CliError(f"{args.model}: no formula yet; these edges are still splines: {edges} "
                        "(fit with --symbolic)")
-    snap = None if args.snap == 0 else args.snap
-    for name, e in zip(model.output_names, model.symbolic_formula(digits=args.digits, snap=snap)):
+    for name, e in zip(model.output_names, readable_formula(model, args.snap, args.digits)):
         print(f"{name} = {e}")
     return 0
 

@@ -5,7 +5,7 @@ runs the command line's pipeline (``minikan/cli/commands.py``'s ``_pipeline``) o
 and counts a run as recovered when the formula names exactly the relevant columns and its
 test RMSE is below 1e-3 of the target's standard deviation.
 
-    OMP_NUM_THREADS=1 python benchmarks/cli_lamb.py [--seeds 5] [--lambs 1e-2,3e-3,1e-3,5e-4]
+    OMP_NUM_THREADS=1 python benchmarks/cli_lamb.py [--seeds 5] [--lambs 1e-2,3e-3,1e-3] [--refine 10,20]
 """
 import argparse
 import contextlib
@@ -28,7 +28,7 @@ FORMULAS = {
 }
 
 
-def run(name, lamb, seed, n=400, steps=30):
+def run(name, lamb, seed, n=400, steps=30, refine=""):
     f, ranges, relevant = FORMULAS[name]
     rng = np.random.default_rng(seed)
     cols = {c: rng.uniform(lo, hi, n) for c, (lo, hi) in ranges.items()}
@@ -36,7 +36,8 @@ def run(name, lamb, seed, n=400, steps=30):
     names = list(cols)
     data = dataset_from_arrays(X, y, 0.2, seed)
     args = build_parser().parse_args(["fit", "d.csv", "--target", "t", "--prune", "--symbolic", "--out", "m.npz",
-                                      "--steps", str(steps), "--log", "0", "--lamb", str(lamb), "--seed", str(seed)])
+                                      "--steps", str(steps), "--log", "0", "--lamb", str(lamb), "--seed", str(seed),
+                                      "--refine", refine])
     try:
         with contextlib.redirect_stdout(io.StringIO()):
             model = commands._pipeline(data, args, names, ["t"])
@@ -51,7 +52,8 @@ def run(name, lamb, seed, n=400, steps=30):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--seeds", type=int, default=5)
-    p.add_argument("--lambs", default="1e-2,3e-3,1e-3,5e-4")
+    p.add_argument("--lambs", default="1e-2,3e-3,1e-3")
+    p.add_argument("--refine", default="", help="the fit command's --refine, e.g. 10,20")
     a = p.parse_args()
     lambs = [float(v) for v in a.lambs.split(",")]
     start = time.perf_counter()
@@ -59,7 +61,7 @@ def main():
     for name in FORMULAS:
         cells = []
         for lamb in lambs:
-            results = [run(name, lamb, s) for s in range(a.seeds)]
+            results = [run(name, lamb, s, refine=a.refine) for s in range(a.seeds)]
             cells.append(f"{sum(r[0] for r in results)}/{a.seeds}")
         print(f"{name:<28}" + "".join(f"{c:>14}" for c in cells), flush=True)
     print(f"({time.perf_counter() - start:.0f} s)")

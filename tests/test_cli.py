@@ -83,7 +83,7 @@ def fitted(tmp_path_factory):
 def test_fit_prune_symbolic_then_formula_gives_the_formula_in_data_units(fitted, capsys):
     tmp, data_csv, model, X, y = fitted
     code = main(["fit", str(data_csv), "--target", "y", "--prune", "--symbolic", "--steps", "30",
-                 "--lamb", "5e-4", "--seed", "1", "--log", "0", "--out", str(model)])
+                 "--lamb", "1e-3", "--seed", "0", "--log", "0", "--out", str(model)])
     out = capsys.readouterr().out
     assert code == 0, out
     assert "400 rows; inputs x, w, z; target y" in out and "test RMSE" in out
@@ -99,8 +99,6 @@ def test_fit_prune_symbolic_then_formula_gives_the_formula_in_data_units(fitted,
     assert not rest.free_symbols and abs(float(rest)) < 1e-2          # only a constant ~0 left
     loaded = KAN.load(model)
     assert loaded.input_names == ["x", "z"] and loaded.output_names == ["y"]
-    if pytest.importorskip("minikan.plot"):
-        assert model.with_suffix(".png").stat().st_size > 0
 
 
 def test_predict_writes_the_model_outputs_as_csv(fitted, capsys):
@@ -122,6 +120,7 @@ def test_plot_command_draws_the_saved_model(fitted, tmp_path):
     _, data_csv, model, _, _ = fitted
     if not model.exists():
         main(["fit", str(data_csv), "--target", "y", "--steps", "2", "--log", "0", "--out", str(model)])
+    assert model.with_suffix(".png").read_bytes()[:4] == b"\x89PNG"       # fit's PNG beside the model
     assert main(["plot", str(model), str(tmp_path / "net.png")]) == 0
     assert (tmp_path / "net.png").read_bytes()[:4] == b"\x89PNG"
 

@@ -21,14 +21,22 @@ from minikan.cli.demo import DEMO_LAMB, DEMO_LAMB_ENTROPY, DEMO_LIB, gradcheck_r
 __all__ = ["main", "CliError", "DEMO_LAMB", "DEMO_LAMB_ENTROPY", "DEMO_LIB", "gradcheck_reports"]
 
 
-def _int_list(text):
+def _ints(text, at_least):
     try:
-        values = [int(v) for v in text.split(",")]
+        values = [int(v) for v in text.split(",")] if text.strip() else []
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected comma-separated integers such as 3,7,1, got {text!r}") from None
-    if len(values) < 2 or min(values) < 1:
-        raise argparse.ArgumentTypeError(f"expected at least two layer sizes >= 1, got {text!r}")
+    if len(values) < at_least or min(values, default=1) < 1:
+        raise argparse.ArgumentTypeError(f"expected at least {at_least} integers >= 1, got {text!r}")
     return values
+
+
+def _int_list(text):
+    return _ints(text, 2)
+
+
+def _grids(text):
+    return _ints(text, 0)
 
 
 def _positive(kind):
@@ -92,6 +100,8 @@ def _add_fit(sub, common):
                    "input columns that carry nothing, re-fit")
     p.add_argument("--symbolic", action="store_true", help="fix every edge to a library function "
                    "(auto_symbolic) and fine-tune; prints the formula")
+    p.add_argument("--refine", type=_grids, default=[], metavar="G1,G2",
+                   help="grid extension before --symbolic: re-fit on these finer grids in turn, e.g. 10,20")
     p.add_argument("--lib", type=_lib, default=",".join(DEMO_LIB),
                    help=f"functions for --symbolic (default {','.join(DEMO_LIB)})")
     p.add_argument("--classify", action="store_true", help="the target holds class labels 0, 1, …: "

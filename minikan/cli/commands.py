@@ -66,7 +66,7 @@ def _width(args, d, m):
 
 
 def _pipeline(data, args, inputs, outputs):
-    """Fit → (prune → prune inputs → re-fit) → (auto_symbolic → fine-tune); returns the model.
+    """Fit → (prune → prune inputs → re-fit) → (refine → re-fit) → (auto_symbolic → fine-tune).
 
     The one place of the recipe (a library ``discover`` may replace it). --lamb is on the
     standardised scale: fit's MSE is in the data's units, σ_y² times the normalised MSE,
@@ -91,6 +91,10 @@ def _pipeline(data, args, inputs, outputs):
         data = {key: v[:, keep] if key.endswith("input") else v for key, v in data.items()}
         model.fit(data, **fit)
         print(f"2. prune -> {model}, re-fit: {_score(model, data)}")
+    for G in args.refine:
+        model = model.refine(G)
+        model.fit(data, **fit)
+        print(f"   grid extension to G={G}: {_score(model, data)}")
     if args.symbolic:
         rows = model.auto_symbolic(lib=_names(args.lib))
         print("3. auto_symbolic: " + ", ".join(f"({l},{i},{j}) {name} R^2={r2:.6f}" for l, i, j, name, r2 in rows))

@@ -6,6 +6,8 @@ Reading order: bspline → layer → nodes → model → losses → regularize �
 from minikan.data import create_dataset, dataset_from_arrays
 from minikan.mlp import MLP
 from minikan.model import KAN
+from minikan.symbolic.formula import formula_rmse
+from minikan.units import Normalization
 
-__all__ = ["KAN", "MLP", "create_dataset", "dataset_from_arrays"]
+__all__ = ["KAN", "MLP", "Normalization", "create_dataset", "dataset_from_arrays", "formula_rmse"]
 __version__ = "0.1.0"

@@ -1,4 +1,4 @@
-"""``python -m minikan …``: see ``minikan/cli.py``."""
+"""``python -m minikan …``: the command line of ``minikan/cli/``."""
 from minikan.cli import main
 
 raise SystemExit(main())

@@ -40,10 +40,15 @@ class KAN:
         Mix of uniform and quantile knots in grid updates (``bspline.adaptive_knots``).
     input_names : list of str, optional
         Names of the inputs in formulas; default x1, x2, ….
+    output_names : list of str, optional
+        Names of the outputs (files, the command line); default y1, y2, ….
+
+    A model may carry a ``normalization`` (``units.py``; set by ``normalize``): then it
+    is called in the data's units and standardises inside ``forward``.
     """
 
     def __init__(self, width, grid=5, k=3, seed=0, grid_range=(-1.0, 1.0), noise_scale=0.3,
-                 mult_arity=2, grid_eps=0.02, input_names=None):
+                 mult_arity=2, grid_eps=0.02, input_names=None, output_names=None):
         self.width, self.arities = nodes.normalize_width(width, mult_arity)
         self.grid_eps = validate.check_real(grid_eps, "grid_eps", 0.0, 1.0)
         rng = validate.as_rng(seed)
@@ -51,6 +56,8 @@ class KAN:
                                 grid, k, grid_range, noise_scale, seed=rng)
                        for l, w_in in enumerate(self.width[:-1])]
         self.input_names = self._check_names(input_names, sum(self.width[0]))
+        self.output_names = self._check_names(output_names, sum(self.width[-1]), "y", "output_names")
+        self.normalization = None        # units.Normalization, applied inside forward
         self.grads = None
         self.train_input = None          # inputs of the last fit, for data-dependent operations
         self._cache = None
@@ -94,17 +101,17 @@ class KAN:
         new.width = [list(w) for w in self.width]
         new.arities = [list(a) for a in self.arities]
         new.layers = [layer.copy() for layer in self.layers]
-        new.input_names = list(self.input_names)
+        new.input_names, new.output_names = list(self.input_names), list(self.output_names)
         new.grads, new._cache = None, None
         return new
 
     @staticmethod
-    def _check_names(names, n):
+    def _check_names(names, n, prefix="x", arg="input_names"):
         if names is None:
-            return [f"x{i + 1}" for i in range(n)]
+            return [f"{prefix}{i + 1}" for i in range(n)]
         names = list(names)
         if len(names) != n or not all(isinstance(s, str) and s for s in names):
-            raise ValueError(f"input_names must be {n} non-empty strings, got {names!r}")
+            raise ValueError(f"{arg} must be {n} non-empty strings, got {names!r}")
         return names
 
     def check_input(self, x, name="x"):
@@ -125,6 +132,9 @@ class KAN:
     def forward_with_inputs(self, x):
         """``forward``, also returning every layer's input: (out (batch, m), [(batch, in_l)])."""
         x = self.check_input(x)
+        norm = self.normalization
+        if norm is not None:
+            x = norm.inputs(x)                                 # (batch, d): z = (x − μ_x)/σ_x
         inputs, node_caches = [], []
         for l, layer in enumerate(self.layers):
             inputs.append(x)                                   # (batch, in_l)
@@ -133,8 +143,8 @@ class KAN:
             if self.arities[l + 1]:
                 x, cache = nodes.mult_forward(x, self.width[l + 1][0], self.arities[l + 1])
             node_caches.append(cache)
-        self._cache = node_caches
-        return x, inputs
+        self._cache = (node_caches, norm)
+        return (x if norm is None else norm.outputs(x)), inputs   # (batch, m): σ_y·out + μ_y
 
     def backward(self, dout, dx_extra=None):
         """Replace ``grads`` for dout = ∂L/∂output (batch, m); return ∂L/∂x (batch, d).
@@ -144,7 +154,9 @@ class KAN:
         """
         if self._cache is None:
             raise RuntimeError("KAN.backward called before forward")
-        node_caches = self._cache
+        node_caches, norm = self._cache
+        if norm is not None:
+            dout = dout * norm.y_std                           # out = σ_y·KAN(z) + μ_y
         grads = {}
         for l in reversed(range(self.depth)):
             if node_caches[l] is not None:
@@ -154,11 +166,36 @@ class KAN:
                 dout = dout + dx_extra[l]
             grads.update({f"layers.{l}.{n}": g for n, g in self.layers[l].grads.items()})
         self.grads = {key: grads[key] for key in self.params}   # in params order
-        return dout
+        return dout if norm is None else dout / norm.x_std     # z = (x − μ_x)/σ_x
 
     def layer_inputs(self, x):
-        """The input of every layer for x (batch, d): a list of (batch, in_l)."""
+        """The input of every layer for x (batch, d): a list of (batch, in_l), layer 0's normalised."""
         return self.forward_with_inputs(x)[1]
+
+    def normalize(self, dataset):
+        """Standardise inputs (and float targets) inside the model, fitted on the training split.
+
+        Call before ``fit``: from then on the model is used in the data's units (``units.py``).
+        Returns self. ``model.normalization = None`` removes it.
+        """
+        from minikan import units
+        if not isinstance(dataset, dict) or "train_input" not in dataset:
+            raise TypeError("dataset must be a dict with train_input and train_label (create_dataset's)")
+        x = self.check_input(dataset["train_input"], "train_input")
+        norm = units.Normalization.from_data(x, dataset.get("train_label"), self.layers[-1].out_dim)
+        self.normalization = norm.check(x.shape[1], self.layers[-1].out_dim)
+        return self
+
+    def save(self, path, keep_inputs=False):
+        """Write the model to one .npz file, atomically (``io.save``)."""
+        from minikan import io
+        io.save(self, path, keep_inputs)
+
+    @classmethod
+    def load(cls, path):
+        """A model read from a file written by ``save``, validated first (``io.load``)."""
+        from minikan import io
+        return io.load(path)
 
     # ------------------------------------------------------------------ training objective
     def objective(self, x, y, loss_fn="mse", lamb=0.0, lamb_l1=1.0, lamb_entropy=2.0,

@@ -142,6 +142,8 @@ def _rebuild(model, masks, alive, keep_inputs=None):
     new.input_names = [name for name, a in zip(model.input_names, alive[0]) if a]
     if new.train_input is not None:
         new.train_input = new.train_input[:, alive[0]]
+    if new.normalization is not None:
+        new.normalization = new.normalization.restrict(alive[0])
     return new
 
 

@@ -18,7 +18,7 @@ sign(0) = 0, and ∂S/∂A_ij = 0 for an edge with A_ij = 0 (only a dead edge ha
 In practice (benchmarks/pipeline_seeds.py, exp(sin(πx) + y²), [2, 5, 1] → [2, 1, 1]): the L1
 term alone, with the knots held fixed, finds the one-node network for every seed tried; the
 entropy term makes small edges hard to regrow (−log p grows as p → 0), so an early split of
-the work over two hidden nodes stays. minikan/cli.py's demo documents the recipe.
+the work over two hidden nodes stays. minikan/cli/demo.py documents the recipe.
 
 Memory: the per-edge activations (batch, in, out) are built one slice of the batch at a
 time, twice — once for the A_ij, once for the gradient, which needs all of A first.

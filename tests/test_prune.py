@@ -286,7 +286,7 @@ def test_regularised_fit_history_sparsifies_and_is_reproducible():
 def test_sparsity_then_prune_finds_one_hidden_node_for_exp_sin():
     """exp(sin(πx) + y²) needs one hidden node: [2, 5, 1] → [2, 1, 1] (KAN §2.5.1, Fig. 2.4).
 
-    The demo's recipe (minikan/cli.py explains it): L1 alone, knots fixed during the sparsity
+    The demo's recipe (minikan/cli/demo.py explains it): L1 alone, knots fixed during the sparsity
     stage. benchmarks/pipeline_seeds.py runs seeds 0–4.
     """
     from minikan.data import dataset

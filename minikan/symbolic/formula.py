@@ -34,6 +34,10 @@ def unfixed_edges(model):
 def symbolic_formula(model, var=None, digits=None, snap=None):
     """sympy expressions of every output of a model whose active edges are all symbolic.
 
+    A normalised model's formula is in the data's original variables and units: each input
+    symbol enters as (x_i − μ_i)/σ_i and each output is wrapped as σ_y·expr + μ_y
+    (``units.py``), before folding and snapping.
+
     Parameters: var — sympy symbols or names for the inputs (default ``model.input_names``);
     digits — round every constant to this many decimals; snap — tolerance for snapping.
     Returns: list of sympy expressions, one per output.
@@ -46,6 +50,9 @@ def symbolic_formula(model, var=None, digits=None, snap=None):
     if len(names) != model.layers[0].in_dim:
         raise ValueError(f"var must give {model.layers[0].in_dim} inputs, got {len(names)}")
     nodes = [sp.Symbol(v, real=True) if isinstance(v, str) else v for v in names]
+    norm = model.normalization
+    if norm is not None:          # the data's units (units.py): layer 0 reads z = (x − μ)/σ
+        nodes = [(v - sp.Float(float(m))) / sp.Float(float(s)) for v, m, s in zip(nodes, norm.x_mean, norm.x_std)]
     for l, layer in enumerate(model.layers):
         sub = [sp.Integer(0)] * layer.out_dim
         for (i, j), name in sorted(layer.symbolic.items()):
@@ -53,6 +60,8 @@ def symbolic_formula(model, var=None, digits=None, snap=None):
                 a, b, c, d = (sp.Float(float(v)) for v in layer.params["sym_affine"][i, j])
                 sub[j] += a * LIBRARY[name].sympy(b * nodes[i] + c) + d
         nodes = _apply_nodes(sub, model.width[l + 1][0], model.arities[l + 1])
+    if norm is not None:          # and each output is σ_y·out + μ_y
+        nodes = [sp.Float(float(s)) * e + sp.Float(float(m)) for e, m, s in zip(nodes, norm.y_mean, norm.y_std)]
     if snap is not None:
         nodes = [snap_constants(e, snap) for e in nodes]
     if digits is not None:
@@ -163,3 +172,43 @@ def _snap_exp_factor(term, tol):
     if (s := simple_value(np.log(abs(float(T))), tol)) is not None:   # |T| ≥ tol here, not 0
         return sp.sign(T) * others * sp.exp(u + s)
     return term
+
+
+def formula_rmse(expr, data, variables=None):
+    """RMSE of a formula itself on data: the check when a formula and its model disagree.
+
+    Parameters
+    ----------
+    expr : sympy expression or str, or a list of them (one per output)
+    data : dataset dict (its test split is used) or a pair (x (n, d), y (n,) or (n, m))
+    variables : sympy symbols or names for the columns of x, in order; default x1 … xd
+        (a model's ``input_names`` for a model's formula).
+
+    Returns
+    -------
+    float
+        sqrt(mean over all n·m entries of (expr(x) − y)²).
+    """
+    from minikan import validate
+    x, y = (data["test_input"], data["test_label"]) if isinstance(data, dict) else data
+    x = validate.as_float_array(x, "x", ndim=2, shape_hint="(n, d)")   # (n, d)
+    y = validate.as_float_array(y, "y", ndim=(1, 2), shape_hint="(n, m)")
+    y = y[:, None] if y.ndim == 1 else y                               # (n, m)
+    exprs = [sp.sympify(e) for e in (expr if isinstance(expr, (list, tuple)) else [expr])]
+    if len(exprs) != y.shape[1]:
+        raise ValueError(f"expr must give one formula per output ({y.shape[1]}), got {len(exprs)}")
+    names = [f"x{i + 1}" for i in range(x.shape[1])] if variables is None else list(variables)
+    if len(names) != x.shape[1]:
+        raise ValueError(f"variables must name the {x.shape[1]} columns of x, got {len(names)}")
+    symbols = [sp.Symbol(v, real=True) if isinstance(v, str) else v for v in names]
+    by_name = {str(v): v for v in symbols}
+    pred = np.empty_like(y)                                            # (n, m)
+    for j, e in enumerate(exprs):
+        # match by name, so that a formula parsed from text (symbols without real=True) works
+        unknown = sorted(str(v) for v in e.free_symbols if str(v) not in by_name)
+        if unknown:
+            raise ValueError(f"expr uses {unknown}, which are not among the variables {list(by_name)}")
+        e = e.xreplace({v: by_name[str(v)] for v in e.free_symbols})
+        f = sp.lambdify(symbols, e, modules="numpy")
+        pred[:, j] = np.broadcast_to(np.asarray(f(*x.T), dtype=float), (len(x),))
+    return float(np.sqrt(np.mean((pred - y) ** 2)))

@@ -1,15 +1,16 @@
-"""Command line: ``python -m minikan demo | gradcheck``.
+"""The two commands that need no data: ``demo`` and ``gradcheck``.
 
 demo       the seeds' story on f(x, y) = exp(sin(πx) + y²): train, prune, refine, read the formula
 gradcheck  every hand-written backward in minikan against central finite differences
 """
-import argparse
+from pathlib import Path
 
 import numpy as np
 
 from minikan import gradcheck, losses
 from minikan.layer import KANLayer
 from minikan.model import KAN
+from minikan.units import Normalization
 
 
 def _perturbed(obj, rng, scale=0.5):
@@ -31,6 +32,11 @@ def gradcheck_reports(seed=0):
                     gradcheck.check(mult, x, rng.normal(size=(6, 1)))))
     model = _perturbed(KAN([3, 4, 3, 1], grid=5, k=3, seed=seed), rng, 0.3)
     reports.append(("KAN [3, 4, 3, 1]", gradcheck.check(model, x, rng.normal(size=(6, 1)))))
+    normed = _perturbed(KAN([3, 4, 1], grid=5, k=3, seed=seed), rng, 0.3)
+    normed.normalization = Normalization(rng.normal(size=3) * 10, rng.uniform(1, 20, 3), [2.0], [3.0])
+    x_units = normed.normalization.x_mean + normed.normalization.x_std * x
+    reports.append(("KAN [3, 4, 1] with input/output normalisation (units.py)",
+                    gradcheck.check(normed, x_units, rng.normal(size=(6, 1)))))
     y = rng.normal(size=(6, 1))
     reports.append(("training objective: MSE + L1 + entropy + coef penalties",
                     gradcheck.check_objective(model, x, y, lamb=0.01, lamb_coef=0.1, lamb_coefdiff=0.1)))
@@ -77,8 +83,10 @@ def cmd_demo(args):
     hist = model.fit(data, steps=steps, lamb=DEMO_LAMB, lamb_entropy=DEMO_LAMB_ENTROPY,
                      update_grid=False, log=args.log)
     print(f"   test RMSE {hist['test_loss'][-1]:.2e}, edges above threshold {hist['n_edges'][-1]}")
+    _demo_png(model, args.plots, "demo_before_prune.png")
     model = model.prune()
     print(f"2. prune -> {model}")
+    _demo_png(model, args.plots, "demo_after_prune.png")
     hist = model.fit(data, steps=later, log=args.log)
     print(f"   re-fit: test RMSE {hist['test_loss'][-1]:.2e}")
     for G in (10, 20):
@@ -96,17 +104,11 @@ def cmd_demo(args):
     return 0
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m minikan", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="the exp(sin(pi x) + y^2) story, end to end")
-    demo.add_argument("--seed", type=int, default=0)
-    demo.add_argument("--quick", action="store_true", help="fewer steps (for tests)")
-    demo.add_argument("--log", type=int, default=1, help="progress every LOG steps; 0 for none")
-    demo.set_defaults(run=cmd_demo)
-    check = sub.add_parser("gradcheck", help="check every backward pass against finite differences")
-    check.add_argument("--seed", type=int, default=0)
-    check.set_defaults(run=cmd_gradcheck)
-    args = parser.parse_args(argv)
-    return args.run(args)
-
+def _demo_png(model, directory, name):
+    """With --plots DIR, the network as a PNG in DIR (on the model's training inputs)."""
+    if directory is None:
+        return
+    from minikan.cli.commands import write_png
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    if write_png(model, Path(directory) / name, model.train_input):
+        print(f"   plot {Path(directory) / name}")

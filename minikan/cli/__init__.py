@@ -1,0 +1,170 @@
+"""Command line: ``python -m minikan COMMAND …`` or ``minikan COMMAND …``.
+
+fit DATA.csv      a KAN on a CSV file (header row, one number per cell), down to a formula
+formula MODEL     the formula of a fitted model, one ``target = expression`` line per output
+plot MODEL PNG    the network, every edge's learned function drawn on it
+predict MODEL CSV the model's outputs for the rows of a CSV file, as CSV on stdout
+gradcheck         every hand-written backward in minikan against central finite differences
+demo              the seeds' story on exp(sin(πx) + y²): train, prune, refine, read the formula
+
+Exit status: 0 success, 1 failure (a bad file, a model without a formula), 2 usage error.
+Errors are one line on stderr naming the file, the row or column and what was expected;
+``--debug`` shows the traceback instead. Modules: ``csvfile.py`` (reading CSV),
+``commands.py`` (fit, formula, plot, predict), ``demo.py`` (demo, gradcheck).
+"""
+import argparse
+import sys
+
+from minikan.cli.csvfile import CliError
+from minikan.cli.demo import DEMO_LAMB, DEMO_LAMB_ENTROPY, DEMO_LIB, gradcheck_reports
+
+__all__ = ["main", "CliError", "DEMO_LAMB", "DEMO_LAMB_ENTROPY", "DEMO_LIB", "gradcheck_reports"]
+
+
+def _ints(text, at_least):
+    try:
+        values = [int(v) for v in text.split(",")] if text.strip() else []
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers such as 3,7,1, got {text!r}") from None
+    if len(values) < at_least or min(values, default=1) < 1:
+        raise argparse.ArgumentTypeError(f"expected at least {at_least} integers >= 1, got {text!r}")
+    return values
+
+
+def _int_list(text):
+    return _ints(text, 2)
+
+
+def _grids(text):
+    return _ints(text, 0)
+
+
+def _positive(kind):
+    def parse(text):
+        try:
+            v = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, got {text!r}") from None
+        if not v > 0:
+            raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+        return v
+    return parse
+
+
+def _non_negative(text):
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not v >= 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+    return v
+
+
+def _lib(text):
+    from minikan.symbolic.library import LIBRARY
+    names = [v.strip() for v in text.split(",") if v.strip()]
+    unknown = [v for v in names if v not in LIBRARY]
+    if not names or unknown:
+        raise argparse.ArgumentTypeError(f"expected library functions from {','.join(LIBRARY)}; "
+                                         f"unknown: {unknown or text!r}")
+    return ",".join(names)
+
+
+def _fraction(text):
+    v = _non_negative(text)
+    if not 0 < v < 1:
+        raise argparse.ArgumentTypeError(f"expected a fraction in (0, 1), got {text!r}")
+    return v
+
+
+def _add_fit(sub, common):
+    from minikan.cli import commands
+    p = sub.add_parser("fit", parents=[common], help="fit a KAN to a CSV file, down to a formula",
+                       description="Fit a KAN to the columns of a CSV file (with a header row): split "
+                       "train/test, standardise inside the model, train, and optionally prune and make "
+                       "every edge symbolic. Saves the model (with its training inputs) and a PNG of it.")
+    p.add_argument("data", metavar="DATA.csv", help="CSV file: a header of column names, then numbers")
+    p.add_argument("--target", required=True, metavar="COL", help="the column to predict (COL1,COL2 for several)")
+    p.add_argument("--inputs", metavar="COLS", help="comma-separated input columns (default: all others)")
+    p.add_argument("--out", required=True, metavar="MODEL.npz", help="where to save the model; the PNG "
+                   "goes beside it (MODEL.png)")
+    p.add_argument("--width", type=_int_list, metavar="W", help="layer sizes, e.g. 3,7,1: inputs first, "
+                   "outputs last (default: d,2d+1,1, the Kolmogorov-Arnold shape)")
+    p.add_argument("--grid", type=_positive(int), default=5, metavar="G", help="spline intervals G (default 5)")
+    p.add_argument("--k", type=_positive(int), default=3, help="spline degree (default 3, cubic)")
+    p.add_argument("--steps", type=_positive(int), default=50, metavar="N", help="L-BFGS steps per stage (default 50)")
+    p.add_argument("--lamb", type=_non_negative, metavar="L", help="sparsity weight on the standardised scale "
+                   f"(default {DEMO_LAMB} with --prune, else 0)")
+    p.add_argument("--prune", action="store_true", help="train for sparsity, prune nodes, edges and the "
+                   "input columns that carry nothing, re-fit")
+    p.add_argument("--symbolic", action="store_true", help="fix every edge to a library function "
+                   "(auto_symbolic) and fine-tune; prints the formula")
+    p.add_argument("--refine", type=_grids, default=[], metavar="G1,G2",
+                   help="grid extension before --symbolic: re-fit on these finer grids in turn, e.g. 10,20")
+    p.add_argument("--lib", type=_lib, default=",".join(DEMO_LIB),
+                   help=f"functions for --symbolic (default {','.join(DEMO_LIB)})")
+    p.add_argument("--classify", action="store_true", help="the target holds class labels 0, 1, …: "
+                   "cross-entropy, prints the test accuracy")
+    p.add_argument("--test-fraction", type=_fraction, default=0.2, metavar="F",
+                   help="share of rows held out (default 0.2)")
+    p.add_argument("--seed", type=int, default=0, metavar="S",
+                   help="seeds the split and the initialisation (default 0)")
+    p.add_argument("--log", type=int, default=1, metavar="N", help="progress line every N steps; 0 for none")
+    p.add_argument("--no-plot", action="store_true", help="do not write the PNG")
+    p.set_defaults(run=commands.cmd_fit)
+
+
+def build_parser():
+    from minikan.cli import commands, demo
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", help="show the traceback of an error")
+    parser = argparse.ArgumentParser(prog="minikan", description="minikan: Kolmogorov-Arnold networks "
+                                     "from the shell, from a CSV file to a formula.",
+                                     epilog="'minikan COMMAND --help' describes each command.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_fit(sub, common)
+    p = sub.add_parser("formula", parents=[common], help="print a fitted model's formula",
+                       description="One 'target = expression' line per output, in sympy's string form with "
+                       "the CSV's column names; exit 1 (listing them) if edges are still splines.")
+    p.add_argument("model", metavar="MODEL.npz")
+    p.add_argument("--snap", type=_non_negative, default=commands.SNAP_TOL,
+                   help=f"show constants within SNAP of a simple value as it (default {commands.SNAP_TOL}; 0: exact)")
+    p.add_argument("--digits", type=int, help="round the constants to DIGITS decimals")
+    p.set_defaults(run=commands.cmd_formula)
+    p = sub.add_parser("plot", parents=[common], help="draw a model's network as a PNG",
+                       description="Draw the network with every edge's learned function, on the training "
+                       "inputs stored in the model file.")
+    p.add_argument("model", metavar="MODEL.npz")
+    p.add_argument("png", metavar="OUT.png")
+    p.set_defaults(run=commands.cmd_plot)
+    p = sub.add_parser("predict", parents=[common], help="predict the rows of a CSV file (CSV to stdout)",
+                       description="Read the model's input columns (by name) from a CSV file and write one "
+                       "row of outputs per row to stdout, headed by the output names.")
+    p.add_argument("model", metavar="MODEL.npz")
+    p.add_argument("data", metavar="DATA.csv")
+    p.add_argument("--classes", action="store_true", help="for a classifier: the predicted class, not the logits")
+    p.set_defaults(run=commands.cmd_predict)
+    p = sub.add_parser("gradcheck", parents=[common], help="check every backward pass against finite differences")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(run=demo.cmd_gradcheck)
+    p = sub.add_parser("demo", parents=[common], help="the exp(sin(pi x) + y^2) story, end to end")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--quick", action="store_true", help="fewer steps (for tests)")
+    p.add_argument("--log", type=int, default=1, help="progress every LOG steps; 0 for none")
+    p.add_argument("--plots", metavar="DIR", help="write the network before and after pruning as PNGs in DIR")
+    p.set_defaults(run=demo.cmd_demo)
+    return parser
+
+
+def main(argv=None):
+    """Run one command; returns the exit status (argparse exits with 2 on usage errors)."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (CliError, ValueError, TypeError, OSError) as err:
+        if args.debug:
+            raise
+        code = err.code if isinstance(err, CliError) else 1
+        print(f"minikan {args.command}: error: {' '.join(str(err).split())}", file=sys.stderr)
+        return code

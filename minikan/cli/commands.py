@@ -1,0 +1,218 @@
+"""The data commands: fit a CSV, read a model's formula, plot it, predict with it.
+
+``fit`` is the KAN recipe on a user's data (KAN arXiv:2404.19756 §2.5.1): train (with
+sparsity when pruning), prune nodes and edges and then the inputs that carry nothing,
+re-train, fix every edge to a library function, fine-tune. The model standardises its
+inputs and targets inside (``minikan/units.py``), so everything a command prints is in the
+data's units and formulas use the CSV's column names.
+"""
+import csv
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from minikan import formula_rmse
+from minikan.cli.csvfile import CliError, check_variable_name, columns, read_csv
+from minikan.cli.demo import DEMO_LAMB, DEMO_LAMB_ENTROPY
+from minikan.data import dataset_from_arrays
+from minikan.model import KAN
+from minikan.symbolic.formula import unfixed_edges
+
+# Rows needed to fit: after the train/test split at least 2 training rows (a standard
+# deviation for the normalisation) and 1 test row; fewer cannot be fitted and checked.
+MIN_FIT_ROWS = 3
+PRUNE_MODE = "attribution"
+DEAD_INPUT = 1e-12       # prune_input after prune: drop the inputs whose edges were all cut
+SNAP_TOL = 1e-3          # the demo's: constants within 1e-3 of a simple value are shown as it
+SNAP_FIDELITY = 1e-3     # a snapped formula may differ from its model by this share of the output's spread
+
+
+def _names(text):
+    return [s.strip() for s in text.split(",") if s.strip()]
+
+
+def _load_xy(args):
+    """Inputs X (n, d), targets y, and the names, from the CSV and --target/--inputs."""
+    header, table = read_csv(args.data)
+    targets = _names(args.target)
+    inputs = _names(args.inputs) if args.inputs else [n for n in header if n not in targets]
+    if (not targets or not inputs or set(targets) & set(inputs) or len(set(inputs)) < len(inputs)
+            or len(set(targets)) < len(targets)):
+        raise CliError(f"--target and --inputs must name different columns of {args.data}, each once, "
+                       f"got target {targets}, inputs {inputs}", code=2)
+    X, y = columns(args.data, header, table, inputs, "input"), columns(args.data, header, table, targets, "target")
+    for name in inputs:
+        check_variable_name(args.data, name)
+    if len(X) < MIN_FIT_ROWS:
+        raise CliError(f"{args.data}: {len(X)} data row(s); fitting needs at least {MIN_FIT_ROWS} "
+                       "(training rows for the normalisation and a test row)")
+    if args.classify:
+        if len(targets) != 1 or (y != np.round(y)).any() or (y < 0).any():
+            bad = "several columns" if len(targets) != 1 else "values that are not integers >= 0"
+            raise CliError(f"{args.data}: --classify needs one target column of class labels 0, 1, 2, …; "
+                           f"column(s) {targets} have {bad}")
+        y = y[:, 0].astype(np.int64)                                   # (n,) class labels
+    return X, y, inputs, targets
+
+
+def _width(args, d, m):
+    if args.width is None:
+        return [d, 2 * d + 1, m]       # the Kolmogorov–Arnold theorem's shape [n, 2n + 1, 1]
+    if args.width[0] != d or args.width[-1] != m:
+        raise CliError(f"--width must start with the {d} inputs and end with the {m} outputs, "
+                       f"got {','.join(map(str, args.width))}", code=2)
+    return args.width
+
+
+def _pipeline(data, args, inputs, outputs):
+    """Fit → (prune → prune inputs → re-fit) → (refine → re-fit) → (auto_symbolic → fine-tune).
+
+    The one place of the recipe (a library ``discover`` may replace it). --lamb is on the
+    standardised scale: fit's MSE is in the data's units, σ_y² times the normalised MSE,
+    so the weight given to ``fit`` is lamb·mean(σ_y²) (``units.py``).
+    """
+    loss = "ce" if args.classify else "mse"
+    m = len(outputs) if loss == "mse" else int(data["train_label"].max()) + 1
+    names = outputs if loss == "mse" else [f"{outputs[0]}_{c}" for c in range(m)]
+    model = KAN(_width(args, len(inputs), m), grid=args.grid, k=args.k, seed=args.seed,
+                input_names=inputs, output_names=names).normalize(data)
+    model.update_grid(data["train_input"])        # knots onto the standardised inputs from the start
+    lamb = (DEMO_LAMB if args.prune else 0.0) if args.lamb is None else args.lamb
+    lamb *= float(np.mean(model.normalization.y_std ** 2))
+    fit = dict(steps=args.steps, loss_fn=loss, log=args.log, seed=args.seed)
+    # Pruning uses the demo's sparsity recipe, measured in minikan/cli/demo.py: L1 alone, knots fixed.
+    model.fit(data, lamb=lamb, lamb_entropy=DEMO_LAMB_ENTROPY if args.prune else 2.0,
+              update_grid=not args.prune, **fit)
+    print(f"1. fit {model}: {_score(model, data)}")
+    if args.prune:
+        model = model.prune(mode=PRUNE_MODE).prune_input(threshold=DEAD_INPUT)
+        keep = [inputs.index(name) for name in model.input_names]     # the input columns left
+        data = {key: v[:, keep] if key.endswith("input") else v for key, v in data.items()}
+        model.fit(data, **fit)
+        print(f"2. prune -> {model}, re-fit: {_score(model, data)}")
+    for G in args.refine:
+        model = model.refine(G)
+        model.fit(data, **fit)
+        print(f"   grid extension to G={G}: {_score(model, data)}")
+    if args.symbolic:
+        rows = model.auto_symbolic(lib=_names(args.lib))
+        print("3. auto_symbolic: " + ", ".join(f"({l},{i},{j}) {name} R^2={r2:.6f}" for l, i, j, name, r2 in rows))
+        model.fit(data, update_grid=False, **fit)
+        print(f"4. fine-tune the affine parameters: {_score(model, data)}")
+        if args.prune:
+            # A weak edge fixed to a function can fine-tune to a ≈ 0: a constant feeding the
+            # next layer, which reads as clutter such as 0.46·tanh(3e-17·x − 0.86) + 0.32.
+            # Pruning drops it; a short fine-tune moves its constant into the other d's.
+            pruned = model.prune(mode=PRUNE_MODE)
+            if pruned.n_params() < model.n_params():
+                model = pruned
+                model.fit(data, update_grid=False, **fit)
+                print(f"5. prune the symbolic edges that vanished -> {model}: {_score(model, data)}")
+    return model
+
+
+def _score(model, data):
+    out = model.evaluate(data)
+    if "test_rmse" in out:
+        return f"test RMSE {out['test_rmse']:.4g}"
+    return f"test accuracy {out['test_accuracy']:.4f}"
+
+
+def write_png(model, path, x=None):
+    """The network's picture at ``path`` (``minikan.plot``); False, with a note, if it cannot be drawn."""
+    try:
+        from minikan import plot
+    except ImportError:                  # plot.py is optional at import time; say so and go on
+        print(f"note: {path} not written: minikan.plot is not available", file=sys.stderr)
+        return False
+    plot.plot_model(model, path=str(path), x=x)
+    return True
+
+
+def cmd_fit(args):
+    if not Path(args.out).resolve().parent.is_dir():      # before training, not after
+        raise CliError(f"--out {args.out}: the directory {Path(args.out).resolve().parent} does not exist", code=2)
+    X, y, inputs, targets = _load_xy(args)
+    data = dataset_from_arrays(X, y, test_fraction=args.test_fraction, seed=args.seed)
+    print(f"{args.data}: {len(X)} rows; inputs {', '.join(inputs)}; target {', '.join(targets)}; "
+          f"{len(data['train_input'])} train / {len(data['test_input'])} test")
+    model = _pipeline(data, args, inputs, targets)
+    model.save(args.out, keep_inputs=True)
+    print(f"saved {args.out}")
+    if not args.no_plot and write_png(model, Path(args.out).with_suffix(".png"), model.train_input):
+        print(f"plot {Path(args.out).with_suffix('.png')}")
+    if not unfixed_edges(model):
+        exprs = readable_formula(model, SNAP_TOL)
+        for name, e in zip(model.output_names, exprs):
+            print(f"{name} = {e}")
+        if not args.classify:
+            print(f"formula test RMSE {formula_rmse(exprs, data, inputs):.4g}")
+    return 0
+
+
+def readable_formula(model, snap, digits=None):
+    """The model's formulas, snapped when that keeps them true to the model on its inputs.
+
+    Snapping is absolute (a constant within ``snap`` of a simple value becomes it), and in
+    the data's units a real coefficient can be that small (5e-4·x on x ∈ [0, 1e4] would
+    become 0). So, when the model holds its training inputs, the snapped formula's RMSE
+    against the model's own outputs must stay below SNAP_FIDELITY × their spread (plus
+    what the exact formula already differs by); otherwise the exact formula is returned,
+    with a note on stderr.
+    """
+    snapped = model.symbolic_formula(digits=digits, snap=snap or None)
+    x = model.train_input
+    if not snap or x is None:
+        return snapped
+    ref = model.predict(x)                                             # (n, m)
+    exact_err = formula_rmse(model.symbolic_formula(), (x, ref), model.input_names)
+    err = formula_rmse(snapped, (x, ref), model.input_names)
+    if err <= exact_err + SNAP_FIDELITY * float(ref.std()):
+        return snapped
+    print(f"note: snapping constants to within {snap} changes the formula by RMSE {err:.3g} on the "
+          "training inputs; showing the exact constants", file=sys.stderr)
+    return model.symbolic_formula(digits=digits)
+
+
+def _load_model(path):
+    try:
+        return KAN.load(path)
+    except FileNotFoundError:
+        raise CliError(f"{path}: no such file") from None
+
+
+def cmd_formula(args):
+    model = _load_model(args.model)
+    todo = unfixed_edges(model)
+    if todo:
+        edges = ", ".join(f"({l},{i},{j})" for l, i, j in todo)
+        raise CliError(f"{args.model}: no formula yet; these edges are still splines: {edges} "
+                       "(fit with --symbolic)")
+    for name, e in zip(model.output_names, readable_formula(model, args.snap, args.digits)):
+        print(f"{name} = {e}")
+    return 0
+
+
+def cmd_plot(args):
+    model = _load_model(args.model)
+    if not write_png(model, args.png, model.train_input):
+        raise CliError("minikan.plot is not available, so nothing can be drawn")
+    return 0
+
+
+def cmd_predict(args):
+    model = _load_model(args.model)
+    header, table = read_csv(args.data)
+    if len(table) == 0:
+        raise CliError(f"{args.data}: no data rows; expected rows of numbers after the header")
+    x = columns(args.data, header, table, model.input_names, "input")
+    out = model.predict(x)                                             # (n, m)
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    if args.classes:
+        writer.writerow(["class"])
+        writer.writerows([[int(c)] for c in out.argmax(axis=1)])
+    else:
+        writer.writerow(model.output_names)
+        writer.writerows([[repr(float(v)) for v in row] for row in out])   # repr: exact float64
+    return 0

@@ -83,7 +83,7 @@ def fitted(tmp_path_factory):
 def test_fit_prune_symbolic_then_formula_gives_the_formula_in_data_units(fitted, capsys):
     tmp, data_csv, model, X, y = fitted
     code = main(["fit", str(data_csv), "--target", "y", "--prune", "--symbolic", "--steps", "30",
-                 "--lamb", "1e-3", "--seed", "0", "--log", "0", "--out", str(model)])
+                 "--log", "0", "--out", str(model)])               # the defaults otherwise
     out = capsys.readouterr().out
     assert code == 0, out
     assert "400 rows; inputs x, w, z; target y" in out and "test RMSE" in out

@@ -36,7 +36,8 @@ def test_demo_quick_prints_a_formula(capsys, tmp_path):
 @pytest.mark.parametrize("argv", [[], ["nope"], ["demo", "--seed", "x"], ["fit", "d.csv"],
                                   ["fit", "d.csv", "--target", "y", "--out", "m.npz", "--width", "3,x"],
                                   ["fit", "d.csv", "--target", "y", "--out", "m.npz", "--steps", "0"],
-                                  ["fit", "d.csv", "--target", "y", "--out", "m.npz", "--lib", "sin,cosh"]])
+                                  ["fit", "d.csv", "--target", "y", "--out", "m.npz", "--lib", "sin,cosh"],
+                                  ["fit", "d.csv", "--target", "y", "--out", "m.npz", "--refine", "10,x"]])
 def test_bad_arguments_exit_with_usage(argv, capsys):
     with pytest.raises(SystemExit) as exc:
         main(argv)
@@ -83,7 +84,7 @@ def fitted(tmp_path_factory):
 def test_fit_prune_symbolic_then_formula_gives_the_formula_in_data_units(fitted, capsys):
     tmp, data_csv, model, X, y = fitted
     code = main(["fit", str(data_csv), "--target", "y", "--prune", "--symbolic", "--steps", "30",
-                 "--lamb", "1e-3", "--seed", "0", "--log", "0", "--out", str(model)])
+                 "--log", "0", "--out", str(model)])               # the defaults otherwise
     out = capsys.readouterr().out
     assert code == 0, out
     assert "400 rows; inputs x, w, z; target y" in out and "test RMSE" in out

@@ -100,8 +100,9 @@ def _add_fit(sub, common):
                    "input columns that carry nothing, re-fit")
     p.add_argument("--symbolic", action="store_true", help="fix every edge to a library function "
                    "(auto_symbolic) and fine-tune; prints the formula")
-    p.add_argument("--refine", type=_grids, default=[], metavar="G1,G2",
-                   help="grid extension before --symbolic: re-fit on these finer grids in turn, e.g. 10,20")
+    p.add_argument("--refine", type=_grids, metavar="G1,G2",
+                   help="grid extension: re-fit on these finer grids in turn (default 10,20 with --symbolic, "
+                   "else none; '' for none)")
     p.add_argument("--lib", type=_lib, default=",".join(DEMO_LIB),
                    help=f"functions for --symbolic (default {','.join(DEMO_LIB)})")
     p.add_argument("--classify", action="store_true", help="the target holds class labels 0, 1, …: "

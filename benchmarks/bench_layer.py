@@ -1,22 +1,32 @@
 """Speed of one KAN layer: forward, forward + backward, next to the dense-matmul floor.
 
-Run (from the repository root; the env vars steady glibc's allocator, see shared/PERFORMANCE.md —
-set them for both sides of any comparison):
+Run (from the repository root; the env vars steady glibc's allocator, which otherwise
+returns large temporaries to the OS and faults them back in — set them for both sides of
+any comparison):
 
     MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824 \\
-        PYTHONPATH=. python benchmarks/bench_layer.py [--repeats 50]
+        PYTHONPATH=. python benchmarks/bench_layer.py [--repeats 30] [--rounds 3]
 
-Measured, for in = out = 32, G = 5, k = 3, batch 1024, float64 (medians over repeats):
+Measured, for in = out = 32, G = 5, k = 3, batch 1024, float64, on uniform knots and on
+the non-uniform knots of a grid update (``KANLayer.update_grid`` on skewed samples):
 - minikan ``layer_forward`` and ``layer_forward`` + ``layer_backward``;
 - the floor: the three dense products of the same size, (batch, in·(G+k)) @ (in·(G+k), out),
   its transpose product for dW, and dout @ Wᵀ; and the ratio to it;
-- a breakdown of forward + backward: find_interval, local_basis (the de Boor triangle, without
-  find_interval), scatter (+ gather), the three matrix products, the rest;
+- a breakdown of forward + backward: find_interval, the de Boor triangle (local_basis
+  without find_interval), positions + scatter, gather_dot, the spline's three products,
+  silu's three small products with silu and silu', and the rest (weights, grads);
 - pykan's KANLayer forward + backward at the same size, when torch and pykan are importable.
+Each time is the median over ``repeats`` calls; the rounds alternate all measurements and
+the table reports the median over rounds, so a burst of load hits every row alike.
 
 The machine's load average is printed with the table: on a 2-core machine shared with other
 work, multi-threaded BLAS stalls and the products can take 10x longer; compare runs at equal
 load, or set OPENBLAS_NUM_THREADS=1 (for both sides) to measure single-core speed.
+
+Measured on the 2-core development machine (OPENBLAS_NUM_THREADS=1, load ≈ 3 from other
+work; ms, median of 3 rounds × 30 calls):
+
+    (filled in below the code's last change; see the closing table of a run)
 """
 import argparse
 import os
@@ -25,12 +35,12 @@ import time
 import numpy as np
 
 from minikan import bspline
-from minikan.layer import KANLayer, layer_backward, layer_forward
+from minikan.layer import KANLayer, layer_backward, layer_forward, silu, silu_grad
 
 IN, OUT, G, K, BATCH = 32, 32, 5, 3, 1024
 
 
-def median_ms(fn, repeats, warmup=5):
+def median_ms(fn, repeats, warmup=3):
     for _ in range(warmup):
         fn()
     times = []
@@ -41,60 +51,72 @@ def median_ms(fn, repeats, warmup=5):
     return 1e3 * float(np.median(times))
 
 
-def bench_minikan(repeats):
+def make_layer(knots):
+    """The benchmark layer with O(1) coefficients, on uniform or grid-updated knots."""
     rng = np.random.default_rng(0)
     layer = KANLayer(IN, OUT, grid=G, k=K, seed=0)
     layer.params["coef"][:] = rng.normal(size=layer.params["coef"].shape)
+    if knots == "non-uniform":
+        layer.update_grid(rng.uniform(-1, 1, (BATCH, IN)) ** 3)     # skewed samples: uneven knots
+    return layer
+
+
+def cases(knots):
+    """name → zero-argument function, for one knot kind."""
+    rng = np.random.default_rng(1)
+    layer = make_layer(knots)
     args = layer._spline_args()
+    t = layer.knots
     x = rng.uniform(-1, 1, (BATCH, IN))                                  # (batch, in)
     dout = rng.normal(size=(BATCH, OUT))                                 # (batch, out)
-
-    def fwd():
-        return layer_forward(x, *args)
+    n_basis = G + K
+    # the floor: three dense products of the same size as the layer's spline products
+    A, W = rng.normal(size=(BATCH, IN * n_basis)), rng.normal(size=(IN * n_basis, OUT))
+    W_base = rng.normal(size=(IN, OUT))
+    mu, V, dV = bspline.local_basis(x, t, K)
+    pos = bspline.positions(mu, K, n_basis)
+    _, cache = layer_forward(x, *args)
+    dB = dout @ cache.W.T
 
     def fwd_bwd():
-        _, cache = layer_forward(x, *args)
-        return layer_backward(dout, cache)
+        return layer_backward(dout, layer_forward(x, *args)[1])
 
-    # the floor: three dense products of the same size as the layer's
-    n = IN * (G + K)
-    A, W = rng.normal(size=(BATCH, n)), rng.normal(size=(n, OUT))
-
-    def floor():
-        A @ W
-        A.T @ dout
-        dout @ W.T
-
-    # the pieces
-    t = layer.knots
-    n_cols = G + K + 2 * K + 1
-    mu, V, dV = bspline.local_basis(x, t, K)
-    _, cache = layer_forward(x, *args)
-    A_full, W_full = cache[3], cache[4]
-    A2, W2 = A_full.reshape(BATCH, -1), W_full.reshape(-1, OUT)         # (batch, in·n_cols), (in·n_cols, out)
-    dA = (dout @ W2.T).reshape(BATCH, IN, n_cols)
-    out_buf = np.zeros((BATCH, IN, n_cols))
-
-    def matmuls():
-        A2 @ W2
-        A2.T @ dout
-        dout @ W2.T
-
-    rows = {
-        "forward": median_ms(fwd, repeats),
-        "forward + backward": median_ms(fwd_bwd, repeats),
-        "floor (3 dense products)": median_ms(floor, repeats),
+    return {
+        "forward": lambda: layer_forward(x, *args),
+        "forward + backward": fwd_bwd,
+        "floor (3 dense products)": lambda: (A @ W, A.T @ dout, dout @ W.T),
+        "find_interval": lambda: bspline.find_interval(x, t, K),
+        "local_basis": lambda: bspline.local_basis(x, t, K),
+        "positions + scatter": lambda: bspline.scatter(V, bspline.positions(mu, K, n_basis),
+                                                       (BATCH, IN * n_basis)),
+        "gather_dot": lambda: bspline.gather_dot(dB, pos, dV),
+        "spline products (3)": lambda: (cache.B @ cache.W, cache.B.T @ dout, dout @ cache.W.T),
+        "silu branch": lambda: (silu(x) @ W_base, silu(x).T @ dout, (dout @ W_base.T) * silu_grad(x)),
     }
+
+
+def measure(repeats, rounds):
+    """{knots: {name: median ms over rounds}}, all measurements alternating within a round."""
+    all_cases = {knots: cases(knots) for knots in ("uniform", "non-uniform")}
+    runs = {knots: {name: [] for name in c} for knots, c in all_cases.items()}
+    for _ in range(rounds):
+        for knots, c in all_cases.items():
+            for name, fn in c.items():
+                runs[knots][name].append(median_ms(fn, repeats))
+    return {knots: {name: float(np.median(v)) for name, v in r.items()} for knots, r in runs.items()}
+
+
+def breakdown(ms):
     parts = {
-        "find_interval": median_ms(lambda: bspline.find_interval(x, t, K), repeats),
-        "local_basis (w/o find_interval)": median_ms(lambda: bspline.local_basis(x, t, K), repeats),
-        "scatter + gather": median_ms(lambda: (bspline.scatter(mu, V, n_cols, out=out_buf),
-                                               bspline.gather(dA, mu, K + 1)), repeats),
-        "matrix products (3)": median_ms(matmuls, repeats),
+        "find_interval": ms["find_interval"],
+        "de Boor triangle": ms["local_basis"] - ms["find_interval"],
+        "positions + scatter": ms["positions + scatter"],
+        "gather_dot": ms["gather_dot"],
+        "spline products (3)": ms["spline products (3)"],
+        "silu branch": ms["silu branch"],
     }
-    parts["local_basis (w/o find_interval)"] -= parts["find_interval"]
-    parts["rest"] = rows["forward + backward"] - sum(parts.values())
-    return rows, parts
+    parts["rest"] = ms["forward + backward"] - sum(parts.values())
+    return parts
 
 
 def bench_pykan(repeats):
@@ -118,27 +140,31 @@ def bench_pykan(repeats):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=50)
-    repeats = parser.parse_args().repeats
-    rows, parts = bench_minikan(repeats)
-    floor = rows["floor (3 dense products)"]
+    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    results = measure(args.repeats, args.rounds)
     print(f"one KAN layer: in = out = {IN}, G = {G}, k = {K}, batch {BATCH}, float64; "
-          f"median of {repeats} runs")
+          f"median of {args.rounds} rounds x {args.repeats} calls")
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; "
           f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}")
-    print(f"{'':34}{'ms':>8}{'x floor':>9}")
-    for name, ms in rows.items():
-        print(f"{name:34}{ms:8.2f}{ms / floor:9.2f}")
-    print("breakdown of forward + backward:")
-    for name, ms in parts.items():
-        share = 100 * ms / rows["forward + backward"]
-        print(f"  {name:32}{ms:8.2f}{share:8.0f} %")
-    pykan = bench_pykan(repeats)
+    print(f"{'':30}{'uniform':>18}{'non-uniform':>18}")
+    print(f"{'':30}{'ms':>9}{'x floor':>9}{'ms':>9}{'x floor':>9}")
+    u, n = results["uniform"], results["non-uniform"]
+    for name in ("forward", "forward + backward", "floor (3 dense products)"):
+        print(f"{name:30}{u[name]:9.2f}{u[name] / u['floor (3 dense products)']:9.2f}"
+              f"{n[name]:9.2f}{n[name] / n['floor (3 dense products)']:9.2f}")
+    print("breakdown of forward + backward (ms, share):")
+    bu, bn = breakdown(u), breakdown(n)
+    for name in bu:
+        print(f"  {name:28}{bu[name]:9.2f}{100 * bu[name] / u['forward + backward']:8.0f}%"
+              f"{bn[name]:9.2f}{100 * bn[name] / n['forward + backward']:8.0f}%")
+    pykan = bench_pykan(args.repeats)
     if pykan is None:
         print("pykan not installed (needs torch and pykan): no side-by-side run")
     else:
-        print(f"{'pykan KANLayer forward + backward':34}{pykan:8.2f}{pykan / floor:9.2f}")
-        print(f"pykan / minikan: {pykan / rows['forward + backward']:.2f}x")
+        print(f"{'pykan KANLayer fwd + bwd':30}{pykan:9.2f}{pykan / u['floor (3 dense products)']:9.2f}")
+        print(f"pykan / minikan (uniform): {pykan / u['forward + backward']:.2f}x")
 
 
 if __name__ == "__main__":

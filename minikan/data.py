@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import sympy as sp
 
 from .validate import (
     as_class_labels,
@@ -251,19 +250,24 @@ class Example:
     n_var : int
     ranges : tuple of (lo, hi)
         One sampling range per variable.
+    source : str
+        The same function in sympy syntax, in the variables x1, ..., x{n_var}.
     formula : sympy.Expr
-        The same function in the symbols x1, ..., x{n_var}.
+        ``source`` parsed. sympy is imported on first use, so that importing minikan and
+        making datasets needs NumPy only.
     """
 
     name: str
     f: Callable
     n_var: int
     ranges: tuple
-    formula: sp.Expr
+    source: str
 
+    @property
+    def formula(self):
+        import sympy as sp
 
-def _symbols(n_var):
-    return sp.symbols(f"x1:{n_var + 1}")  # (x1, ..., x{n_var})
+        return sp.sympify(self.source)
 
 
 def _box(n_var, lo=-1.0, hi=1.0):
@@ -291,8 +295,8 @@ def _distance(x):
 
 
 def _bessel_j0(x):
-    # The only SciPy use in the library, imported here so that importing
-    # minikan needs NumPy and SymPy only.
+    # scipy.special is imported when this example is sampled, so that importing
+    # minikan and making the other datasets needs NumPy only.
     from scipy.special import j0
 
     return j0(20.0 * x[:, 0])
@@ -314,32 +318,30 @@ def exp_mean_sin2(N=2):
     The KAN paper (arXiv:2404.19756, §3.1) uses N = 100 and sin²(πx_i/2).
     """
     N = check_positive_int(N, "N")
-    xs = _symbols(N)
-    formula = sp.exp(sp.Add(*[sp.sin(xi) ** 2 for xi in xs]) / N)
-    return Example("exp_mean_sin2", _exp_mean_sin2, N, _box(N), formula)
+    source = f"exp(({' + '.join(f'sin(x{i + 1})**2' for i in range(N))})/{N})"
+    return Example("exp_mean_sin2", _exp_mean_sin2, N, _box(N), source)
 
 
 def _zoo():
-    x1, x2, x3, x4 = _symbols(4)
     examples = [
         # KAN arXiv:2404.19756 §3.1, and the running example of DESIGN.md.
-        Example("exp_sin", _exp_sin, 2, _box(2), sp.exp(sp.sin(sp.pi * x1) + x2**2)),
+        Example("exp_sin", _exp_sin, 2, _box(2), "exp(sin(pi*x1) + x2**2)"),
         exp_mean_sin2(2),
         # KAN §3.1 and Fig. 4.1(a); KAN 2.0 multiplication nodes learn it exactly.
-        Example("product", _product, 2, _box(2), x1 * x2),
+        Example("product", _product, 2, _box(2), "x1*x2"),
         # KAN Fig. 4.1(b): x/y = exp(log x - log y) needs x, y > 0, hence [0.5, 2],
         # which also keeps 1/y bounded (at most 2).
-        Example("division", _division, 2, _box(2, 0.5, 2.0), x1 / x2),
+        Example("division", _division, 2, _box(2, 0.5, 2.0), "x1/x2"),
         # KAN Fig. 4.1(f), a deeper composition.
         Example("distance", _distance, 4, _box(4),
-                sp.sqrt((x1 - x2) ** 2 + (x3 - x4) ** 2)),
+                "sqrt((x1 - x2)**2 + (x3 - x4)**2)"),
         # KAN §3.1: a special function with no elementary form.
-        Example("bessel_j0", _bessel_j0, 1, _box(1), sp.besselj(0, 20 * x1)),
+        Example("bessel_j0", _bessel_j0, 1, _box(1), "besselj(0, 20*x1)"),
         # KAN §3.1, four variables, three layers of composition.
         Example("exp_sin_sum4", _exp_sin_sum4, 4, _box(4),
-                sp.exp((sp.sin(sp.pi * (x1**2 + x2**2)) + sp.sin(sp.pi * (x3**2 + x4**2))) / 2)),
+                "exp((sin(pi*(x1**2 + x2**2)) + sin(pi*(x3**2 + x4**2)))/2)"),
         # A two-layer composition with an odd outer function.
-        Example("arctan", _arctan, 2, _box(2), sp.atan(x1 + x2**3)),
+        Example("arctan", _arctan, 2, _box(2), "atan(x1 + x2**3)"),
     ]
     return {ex.name: ex for ex in examples}
 

@@ -10,7 +10,7 @@ params keys are dotted: "layers.{l}.coef", "layers.{l}.scale_base", "layers.{l}.
 """
 import numpy as np
 
-from minikan import losses, nodes, regularize, validate
+from minikan import losses, nodes, progress, prune, regularize, train, validate
 from minikan.layer import KANLayer
 
 
@@ -213,7 +213,6 @@ class KAN:
         n_edges (edges with |φ|₁ above ``prune.EDGE_TH``), objective, time.
         Ctrl-C stops after the current step, leaving a consistent model.
         """
-        from minikan import progress, train  # train.py knows no KAN; the glue is here
         validate.check_choice(loss_fn, "loss_fn", ("mse", "ce", "cross_entropy"))
         validate.check_choice(opt, "opt", train.OPTIMIZERS)
         steps = validate.check_positive_int(steps, "steps")
@@ -241,7 +240,6 @@ class KAN:
 
     def _metrics(self, x, y, x_test, y_test, loss_fn, w):
         """What ``fit`` records after a step: losses, penalty, edges above threshold."""
-        from minikan import prune
         out = {}
         for part, (xs, ys) in (("train", (x, y)), ("test", (x_test, y_test))):
             pred = self.forward(xs)
@@ -277,20 +275,22 @@ class KAN:
 
     def attribute(self, x=None, mode="l1"):
         """Edge and node scores on x or the last fit's inputs (``prune.scores``)."""
-        from minikan import prune
         return prune.scores(self, self.data_x(x), mode)
 
     def prune(self, node_th=1e-2, edge_th=3e-2, x=None, mode="l1"):
         """A new, smaller model without weak nodes and edges (``prune.prune``); self is unchanged."""
-        from minikan import prune
         return prune.prune(self, node_th, edge_th, x, mode)
 
     def prune_input(self, threshold=3e-2, x=None):
         """A new model without the inputs none of whose edges matter; names are kept."""
-        from minikan import prune
         return prune.prune_input(self, threshold, x)
 
-    # ------------------------------------------------------------------ symbolic (symbolic/fix.py, formula.py)
+    # ------------------------------------------------------ symbolic (symbolic/fix.py, formula.py, compiler.py)
+    # These methods import their module when first called, for two reasons. Fitting a
+    # function to an edge needs scipy.optimize (fix.py → fit.py), and formulas need sympy
+    # (formula.py, compiler.py): together ≈ 0.3 s that a model which only trains never pays.
+    # And compiler.py builds a KAN, so it imports this module: the one import cycle in
+    # minikan, broken here, where ``from_formula`` and ``to_splines`` hand over to it.
     def suggest_symbolic(self, l, i, j, lib=None, topk=5, weight_simple=0.8, x=None):
         """Library functions ranked by how well a·f(b·x+c)+d fits edge (l, i, j); rows, best first."""
         from minikan.symbolic import fix

@@ -38,17 +38,25 @@ from minikan import bspline
 from minikan.layer import KANLayer, layer_backward, layer_forward, silu, silu_grad
 
 IN, OUT, G, K, BATCH = 32, 32, 5, 3, 1024
+STATS = ("median wall time", "least CPU time")
 
 
-def median_ms(fn, repeats, warmup=3):
+def time_ms(fn, repeats, warmup=3):
+    """(median wall time, least CPU time) of fn in ms over ``repeats`` calls.
+
+    The CPU time of the process is what a call costs when nothing else runs: on a machine
+    shared with other work, wall times include the time other processes held the core.
+    With multi-threaded BLAS it adds up all threads, so read it with OPENBLAS_NUM_THREADS=1.
+    """
     for _ in range(warmup):
         fn()
-    times = []
+    wall, cpu = [], []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - t0)
-    return 1e3 * float(np.median(times))
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return 1e3 * float(np.median(wall)), 1e3 * float(np.min(cpu))
 
 
 def make_layer(knots):
@@ -96,14 +104,17 @@ def cases(knots):
 
 
 def measure(repeats, rounds):
-    """{knots: {name: median ms over rounds}}, all measurements alternating within a round."""
+    """{stat: {knots: {name: ms}}} for the two stats of ``time_ms``, each the median over
+    rounds; all measurements alternate within a round."""
     all_cases = {knots: cases(knots) for knots in ("uniform", "non-uniform")}
     runs = {knots: {name: [] for name in c} for knots, c in all_cases.items()}
     for _ in range(rounds):
         for knots, c in all_cases.items():
             for name, fn in c.items():
-                runs[knots][name].append(median_ms(fn, repeats))
-    return {knots: {name: float(np.median(v)) for name, v in r.items()} for knots, r in runs.items()}
+                runs[knots][name].append(time_ms(fn, repeats))
+    return {stat: {knots: {name: float(np.median([v[s] for v in r])) for name, r in per.items()}
+                   for knots, per in runs.items()}
+            for s, stat in enumerate(STATS)}
 
 
 def breakdown(ms):
@@ -135,7 +146,21 @@ def bench_pykan(repeats):
         xr = x.clone().requires_grad_(True)
         y = layer(xr)[0]
         y.backward(dout)
-    return median_ms(fwd_bwd, repeats)
+    return time_ms(fwd_bwd, repeats)
+
+
+def print_table(results, stat):
+    u, n = results["uniform"], results["non-uniform"]
+    floor = "floor (3 dense products)"
+    print(f"{stat:30}{'uniform':>18}{'non-uniform':>18}")
+    print(f"{'':30}{'ms':>9}{'x floor':>9}{'ms':>9}{'x floor':>9}")
+    for name in ("forward", "forward + backward", floor):
+        print(f"{name:30}{u[name]:9.2f}{u[name] / u[floor]:9.2f}{n[name]:9.2f}{n[name] / n[floor]:9.2f}")
+    print("  breakdown of forward + backward (ms, share):")
+    bu, bn = breakdown(u), breakdown(n)
+    for name in bu:
+        print(f"  {name:28}{bu[name]:9.2f}{100 * bu[name] / u['forward + backward']:8.0f}%"
+              f"{bn[name]:9.2f}{100 * bn[name] / n['forward + backward']:8.0f}%")
 
 
 def main():
@@ -148,23 +173,15 @@ def main():
           f"median of {args.rounds} rounds x {args.repeats} calls")
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; "
           f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}")
-    print(f"{'':30}{'uniform':>18}{'non-uniform':>18}")
-    print(f"{'':30}{'ms':>9}{'x floor':>9}{'ms':>9}{'x floor':>9}")
-    u, n = results["uniform"], results["non-uniform"]
-    for name in ("forward", "forward + backward", "floor (3 dense products)"):
-        print(f"{name:30}{u[name]:9.2f}{u[name] / u['floor (3 dense products)']:9.2f}"
-              f"{n[name]:9.2f}{n[name] / n['floor (3 dense products)']:9.2f}")
-    print("breakdown of forward + backward (ms, share):")
-    bu, bn = breakdown(u), breakdown(n)
-    for name in bu:
-        print(f"  {name:28}{bu[name]:9.2f}{100 * bu[name] / u['forward + backward']:8.0f}%"
-              f"{bn[name]:9.2f}{100 * bn[name] / n['forward + backward']:8.0f}%")
+    for stat in STATS:
+        print_table(results[stat], stat)
     pykan = bench_pykan(args.repeats)
     if pykan is None:
         print("pykan not installed (needs torch and pykan): no side-by-side run")
     else:
-        print(f"{'pykan KANLayer fwd + bwd':30}{pykan:9.2f}{pykan / u['floor (3 dense products)']:9.2f}")
-        print(f"pykan / minikan (uniform): {pykan / u['forward + backward']:.2f}x")
+        u = results[STATS[0]]["uniform"]
+        print(f"pykan KANLayer forward + backward, median {pykan[0]:.2f} ms; "
+              f"pykan / minikan (uniform, medians): {pykan[0] / u['forward + backward']:.2f}x")
 
 
 if __name__ == "__main__":

@@ -58,8 +58,9 @@ def find_interval(x, t, k):
     n_basis = n_knots - k - 1
     mu = np.empty(x.shape, dtype=np.intp)                   # (batch, in_dim)
     for i in range(x.shape[1]):                              # one sorted search per input grid
-        mu[:, i] = np.searchsorted(t[i], x[:, i], side="right") - 1
-    mu -= x == t[:, n_basis]                                 # close the base interval on the right
+        mu[:, i] = np.searchsorted(t[i], x[:, i], side="right")
+    mu -= 1 + (x == t[:, n_basis])                           # the last m with t_m ≤ x, and close
+                                                             # the base interval on the right
     inside = (mu >= 0) & (mu <= n_knots - 2)                 # (batch, in_dim)
     np.clip(mu, 0, n_knots - 2, out=mu)
     return mu, inside
@@ -133,11 +134,12 @@ def local_basis(x, t, k):
     """
     mu, inside = find_interval(x, t, k)
     in_dim, n_knots = t.shape
-    # Pad the knots by k on each side so every look-up below stays in range; padded knots
-    # only ever enter the functions the grid does not have, which are zeroed at the end.
-    t_pad = t[:, np.clip(np.arange(-k, n_knots + k), 0, n_knots - 1)]  # (in_dim, n_knots + 2k): ends repeated
-    at_mu = mu + k + t_pad.shape[1] * np.arange(in_dim)              # (batch, in_dim): t_μ in t_pad.flat
-    T = np.take(t_pad, at_mu + np.arange(1 - k, k + 1)[:, None, None], mode="clip")  # (2k, batch, in)
+    # The 2k knots t_{μ-k+1} … t_{μ+k} around each x, looked up in one table of them per
+    # interval: window[j, (i, m)] = t_{m-k+1+j} of input i, with the end knots repeated where
+    # the index leaves the grid (those knots only enter functions the grid does not have).
+    j = np.clip(np.arange(n_knots - 1)[:, None] + np.arange(1 - k, k + 1), 0, n_knots - 1)  # (n_knots-1, 2k)
+    window = t[:, j].transpose(2, 0, 1).reshape(2 * k, in_dim * (n_knots - 1))  # (2k, in·(n_knots-1))
+    T = np.take(window, mu + (n_knots - 1) * np.arange(in_dim), axis=1, mode="clip")  # (2k, batch, in)
     L = x - T[k - 1::-1]                                             # (k, batch, in_dim): L[q] = x - t_{μ-q}
     R = T[k:] - x                                                    # (k, batch, in_dim): R[r] = t_{μ+1+r} - x
     V = inside[None].astype(float)                                   # (1, batch, in_dim): B_{μ,0} = 1 inside
@@ -149,10 +151,11 @@ def local_basis(x, t, k):
         np.multiply(Rd, q, out=V[:d])                                # R_r q_r ...
         V[d] = 0.0
         V[1:] += Ld * q                                              # ... + L_{d-r} q_{r-1}
-    dV = np.zeros_like(V)                                            # (k + 1, batch, in_dim)
-    dV[1:] += q
+    q *= k
+    dV = np.empty_like(V)                                            # (k + 1, batch, in_dim): k (q_{r-1} - q_r)
+    dV[0] = 0.0
+    dV[1:] = q
     dV[:-1] -= q
-    dV *= k
     # Functions the grid does not have (μ - k + r outside [0, n_basis)) only occur at points
     # of the extension zones, usually few: zero their values there.
     edge = _edge_points(mu, k, n_knots - k - 1)                     # (batch, in_dim)

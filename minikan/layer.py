@@ -4,19 +4,17 @@ Math: y_j = Σ_i mask_{ij} φ_{j,i}(x_i),
       φ_{j,i}(x) = w_b·silu(x) + w_s·Σ_m c_m B_m(x)                     [KAN arXiv:2404.19756, §2.2]
 In code every per-edge array is indexed [i, j] (input i, output j): coef (in, out, n_basis)
 holds c_m, scale_base (in, out) w_b, scale_sp (in, out) w_s.
-
 Shapes: batch; in_dim, out_dim; G intervals; k degree; n_basis = G + k.
 
 The forward never builds the (batch, in, out) tensor of edge values. Summing over i and m
-first, the layer is two matrix products:
+first, the layer is two matrix products (the backward is their transposes):
 
     y = B·W + silu(x)·W_b,   B[b, (i, m)] = B_m(x_{b,i}),   W[(i, m), j] = mask_ij w_s,ij c_ijm,
                              W_b[i, j] = mask_ij w_b,ij,
 
 with B (batch, in·n_basis) input-major, built from the k + 1 non-zero basis values of each
-input (``bspline.local_basis``, ``bspline.scatter``); the backward is the transposed
-products. The per-edge values, for plots and the sparsity penalty, come from a separate
-pair, ``edge_forward``/``edge_backward``, meant to run on slices of the batch.
+input (``bspline.local_basis``, ``bspline.scatter``). The per-edge values, for plots and the
+sparsity penalty, come from a second pair, ``edge_forward``/``edge_backward``, run on slices.
 
 Symbolic edges (``symbolic/edges.py``, a later step of the reading order) add their values
 in ``KANLayer.forward``; the symbolic package is imported only when a layer has one.
@@ -150,11 +148,8 @@ def edge_backward(dphi, cache):
 
 
 def _symbolic_edges():
-    """The module of symbolic edges, imported on first use.
-
-    A layer has symbolic edges only after ``fix_symbolic`` (KAN §2.5.1 step 3), so a
-    network that only trains never loads the symbolic package.
-    """
+    """symbolic/edges.py, imported on first use: a layer has symbolic edges only after
+    ``fix_symbolic`` (KAN §2.5.1 step 3), so a network that only trains never loads it."""
     from minikan.symbolic import edges
     return edges
 
@@ -169,10 +164,10 @@ class ForwardCache(NamedTuple):
 class KANLayer:
     """A KAN layer with its parameters, state and one forward cache.
 
-    Initialisation [KAN §2.2 "Initialization scales"]: each spline starts as small noise
-    (uniform in ±noise_scale/(2G), fitted at the G + 1 base knots), so every φ starts near
-    w_b·silu(x); w_b ~ U(-1, 1)/√in_dim and w_s = 1/√in_dim, so that the sum over the
-    in_dim inputs keeps the activations' scale.
+    Initialisation as pykan 0.2.8's KANLayer (KAN §2.2 "Initialization scales" gives w_s = 1,
+    Xavier w_b and c ~ N(0, 0.1²) instead): each spline starts as small noise (uniform in
+    ±noise_scale/(2G), fitted at the G + 1 base knots), so every φ starts near w_b·silu(x);
+    w_b ~ U(-1, 1)/√in_dim and w_s = 1/√in_dim, so the sum over the inputs keeps the scale.
 
     params (trainable): coef (in, out, n_basis), scale_base (in, out), scale_sp (in, out),
     sym_affine (in, out, 4) — (a, b, c, d) of symbolic edges a·f(b·x + c) + d, unused while

@@ -112,12 +112,13 @@ def local_basis(x, t, k):
 
     .. math::
 
-        L_q = x - t_{μ-q},   R_r = t_{μ+1+r} - x,   q_r = V_{d-1}[r] / (R_r + L_{d-1-r}),
+        L_q = x - t_{μ-q},   R_r = t_{μ+1+r} - x,   q_r = V_{d-1}[r] / (t_{μ+1+r} - t_{μ-d+1+r}),
         V_d[r] = L_{d-r} q_{r-1} + R_r q_r          (q_{-1} = q_d = 0)       (IX.14)
         B'_{μ-k+r,k}(x) = k (q_{r-1} - q_r)          with the q of degree k   (X.12)
 
-    where R_r + L_{d-1-r} = t_{μ+1+r} - t_{μ-d+1+r} is the span shared by the two terms
-    that V_{d-1}[r] feeds.
+    where t_{μ+1+r} - t_{μ-d+1+r} = R_r + L_{d-1-r} is the support of B_{μ-d+1+r,d-1}, the
+    denominator shared by the two terms that V_{d-1}[r] feeds. It depends on the knots only,
+    so its reciprocal is computed once per interval, not once per point.
 
     Parameters
     ----------
@@ -134,19 +135,26 @@ def local_basis(x, t, k):
     """
     mu, inside = find_interval(x, t, k)
     in_dim, n_knots = t.shape
-    # The 2k knots t_{μ-k+1} … t_{μ+k} around each x, looked up in one table of them per
-    # interval: window[j, (i, m)] = t_{m-k+1+j} of input i, with the end knots repeated where
-    # the index leaves the grid (those knots only enter functions the grid does not have).
+    # What depends on the knots only is looked up per interval m of each input: the 2k knots
+    # t_{m-k+1} … t_{m+k} around it (end knots repeated where the index leaves the grid; they
+    # only enter functions the grid does not have) and the reciprocal spans of the recursion,
+    # 1/(t_{m+1+r} - t_{m-d+1+r}) for d = 1 … k, r < d (in window index j: j = k + r, k - d + r).
     j = np.clip(np.arange(n_knots - 1)[:, None] + np.arange(1 - k, k + 1), 0, n_knots - 1)  # (n_knots-1, 2k)
-    window = t[:, j].transpose(2, 0, 1).reshape(2 * k, in_dim * (n_knots - 1))  # (2k, in·(n_knots-1))
-    T = np.take(window, mu + (n_knots - 1) * np.arange(in_dim), axis=1, mode="clip")  # (2k, batch, in)
-    L = x - T[k - 1::-1]                                             # (k, batch, in_dim): L[q] = x - t_{μ-q}
-    R = T[k:] - x                                                    # (k, batch, in_dim): R[r] = t_{μ+1+r} - x
+    window = t[:, j]                                                 # (in_dim, n_knots - 1, 2k)
+    inv_spans = [1.0 / np.maximum(window[:, :, k:k + d] - window[:, :, k - d:k], TINY)
+                 for d in range(1, k + 1)]                           # d × (in_dim, n_knots - 1, d)
+    table = np.concatenate([window] + inv_spans, axis=2)             # (in_dim, n_knots - 1, n_rows)
+    table = table.transpose(2, 0, 1).reshape(table.shape[2], in_dim * (n_knots - 1))  # (n_rows, in·(n_knots-1))
+    rows = np.take(table, mu + (n_knots - 1) * np.arange(in_dim), axis=1, mode="clip")  # (n_rows, batch, in)
+    L = x - rows[k - 1::-1]                                          # (k, batch, in_dim): L[q] = x - t_{μ-q}
+    R = rows[k:2 * k] - x                                            # (k, batch, in_dim): R[r] = t_{μ+1+r} - x
     V = inside[None].astype(float)                                   # (1, batch, in_dim): B_{μ,0} = 1 inside
     q = V[:0]                                                        # (0, batch, in_dim): no q for k = 0
+    first = 2 * k                                                    # row of degree d's first reciprocal span
     for d in range(1, k + 1):
         Ld, Rd = L[d - 1::-1], R[:d]                                 # (d, batch, in_dim): L_{d-1-r}, R_r
-        q = V / np.maximum(Ld + Rd, TINY)                            # (d, batch, in_dim)
+        q = V * rows[first:first + d]                                # (d, batch, in_dim): V_{d-1}[r] / span
+        first += d
         V = np.empty((d + 1,) + x.shape)                             # (d + 1, batch, in_dim)
         np.multiply(Rd, q, out=V[:d])                                # R_r q_r ...
         V[d] = 0.0

@@ -190,8 +190,7 @@ def positions(mu, k, n_basis):
 
     A function the grid does not have (μ - k + r outside [0, n_basis)) gets the index
     batch·in_dim·n_basis, one past the end: ``scatter`` writes it to a spare slot it then
-    drops, so every write lands and no real entry is overwritten.
-    Returns: pos (k+1, batch, in_dim) int.
+    drops, so every write lands and no real entry is overwritten. Returns pos (k+1, batch, in_dim).
     """
     batch, in_dim = mu.shape
     start = (np.arange(batch * in_dim) * n_basis).reshape(batch, in_dim) + (mu - k)  # (batch, in_dim)
@@ -220,7 +219,8 @@ def gather_dot(A, pos, W):
 
 
 def basis(x, t, k):
-    """B-spline basis of degree k at every input (``local_basis``, scattered).
+    """B-spline basis of degree k at every input: ``basis_recursive``'s values, computed by
+    ``local_basis`` and scattered into place.
 
     Parameters: x (batch, in_dim); t (in_dim, n_knots), non-decreasing; k ≥ 0.
     Returns: B (batch, in_dim, n_basis), zero outside [t[:, 0], t[:, -1]).
@@ -231,7 +231,11 @@ def basis(x, t, k):
 
 
 def basis_derivative(x, t, k):
-    """dB_m/dx at every input: (batch, in_dim, n_basis), zero outside the extended grid."""
+    """dB_m/dx at every input: (batch, in_dim, n_basis), zero outside the extended grid.
+
+    Math: B'_{m,k}(x) = k [B_{m,k-1}(x)/(t_{m+k} - t_m) - B_{m+1,k-1}(x)/(t_{m+k+1} - t_{m+1})]
+    [de Boor (X.12), in degrees], a term with a zero denominator being 0; ``local_basis``.
+    """
     mu, _, dV = local_basis(x, t, k)
     n_basis = t.shape[1] - k - 1
     return scatter(dV, positions(mu, k, n_basis), mu.shape + (n_basis,))

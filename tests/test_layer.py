@@ -7,7 +7,7 @@ from minikan import bspline, gradcheck
 from minikan.gradcheck import numerical_grad_array, rel_error
 from minikan.layer import KANLayer, silu, silu_grad
 
-TOL = 1e-6           # the project's gradient bar: relative error of every array below this
+TOL = 1e-6           # the project's gradient bar (README, Conventions)
 
 
 def perturbed_layer(in_dim, out_dim, grid, k, seed=1, masked=((0, 1),)):

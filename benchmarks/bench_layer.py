@@ -16,17 +16,35 @@ the non-uniform knots of a grid update (``KANLayer.update_grid`` on skewed sampl
   without find_interval), positions + scatter, gather_dot, the spline's three products,
   silu's three small products with silu and silu', and the rest (weights, grads);
 - pykan's KANLayer forward + backward at the same size, when torch and pykan are importable.
-Each time is the median over ``repeats`` calls; the rounds alternate all measurements and
-the table reports the median over rounds, so a burst of load hits every row alike.
+Each call is timed twice: its wall time and the CPU time of this process. The table shows
+the median wall time and the least CPU time over ``repeats`` calls, each the median over
+``rounds`` rounds that alternate all measurements, so a burst of load hits every row alike.
 
-The machine's load average is printed with the table: on a 2-core machine shared with other
-work, multi-threaded BLAS stalls and the products can take 10x longer; compare runs at equal
-load, or set OPENBLAS_NUM_THREADS=1 (for both sides) to measure single-core speed.
+The machine's load average is printed with the table. On a 2-core machine shared with other
+work the wall times mostly measure the wait for a core (and multi-threaded BLAS stalls, so
+the products can take 10x longer); the least CPU time is then the comparable number. Set
+OPENBLAS_NUM_THREADS=1 (for both sides) to measure single-core speed; with threaded BLAS the
+CPU time adds up the threads.
 
-Measured on the 2-core development machine (OPENBLAS_NUM_THREADS=1, load ≈ 3 from other
-work; ms, median of 3 rounds × 30 calls):
+Measured on the 2-core development machine, OPENBLAS_NUM_THREADS=1, allocator pinned as
+above, while other work kept the load average at 5-18 (least CPU time, x the floor in the
+same run):
 
-    (filled in below the code's last change; see the closing table of a run)
+    forward + backward              uniform knots        after a grid update
+    load 17.8 (this version)        4.45 ms = 3.6x       4.81 ms = 4.0x     (floor 1.2 ms)
+    load ~5 (before the per-interval reciprocal spans, which made local_basis 15-20 % faster)
+                                    3.0-3.2x             3.1-3.3x
+    previous layer (padded basis with a silu column, per-degree lists), same runs, load ~10
+                                    4.4-5.8x             4.7-5.5x
+
+    breakdown at load 17.8, uniform (ms): find_interval 0.60, de Boor triangle 0.94,
+    positions + scatter 0.27, gather_dot 0.16, spline products 1.21, silu branch 0.45
+    (silu is counted twice there), the rest 0.82.
+
+Without the two MALLOC_ variables glibc gives the ~1 MB temporaries of a call back to the OS
+and faults them in again on the next: local_basis at this size took 6.0 ms instead of 1.3 ms
+(least CPU time, same run). Computing it in slices of 128 rows avoided that (2.3 ms) but is
+slower with the allocator pinned (2.2 ms), so the code does not slice.
 """
 import argparse
 import os

@@ -21,8 +21,8 @@ de Boor's k is the *order*; here, as in scipy, k is the degree (order − 1).
 """
 import numpy as np
 
-# Knot differences are ≥ 0; where one is 0 (repeated knots) the basis value it divides is
-# 0 too (a zero-width support), so dividing by this instead gives Cox–de Boor's 0/0 = 0.
+# Knot differences are ≥ 0; where one is 0 (repeated knots) the value it divides is 0 too (a
+# zero-width support), so dividing by TINY (or multiplying by 1/TINY) gives Cox–de Boor's 0/0 = 0.
 TINY = np.finfo(float).tiny
 
 

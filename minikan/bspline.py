@@ -58,10 +58,10 @@ def find_interval(x, t, k):
     n_basis = n_knots - k - 1
     mu = np.empty(x.shape, dtype=np.intp)                   # (batch, in_dim)
     for i in range(x.shape[1]):                              # one sorted search per input grid
-        mu[:, i] = np.searchsorted(t[i], x[:, i], side="right")
+        mu[:, i] = t[i].searchsorted(x[:, i], side="right")
     mu -= 1 + (x == t[:, n_basis])                           # the last m with t_m ≤ x, and close
                                                              # the base interval on the right
-    inside = (mu >= 0) & (mu <= n_knots - 2)                 # (batch, in_dim)
+    inside = mu.view(np.uintp) <= n_knots - 2                # 0 ≤ μ ≤ n_knots - 2 (μ = -1 reads huge)
     np.clip(mu, 0, n_knots - 2, out=mu)
     return mu, inside
 
@@ -193,7 +193,7 @@ def positions(mu, k, n_basis):
     drops, so every write lands and no real entry is overwritten. Returns pos (k+1, batch, in_dim).
     """
     batch, in_dim = mu.shape
-    start = (np.arange(batch * in_dim) * n_basis).reshape(batch, in_dim) + (mu - k)  # (batch, in_dim)
+    start = mu + np.arange(-k, batch * in_dim * n_basis - k, n_basis).reshape(batch, in_dim)  # B_{μ-k}
     pos = start + np.arange(k + 1)[:, None, None]                    # (k + 1, batch, in_dim)
     edge = _edge_points(mu, k, n_basis)
     if edge.any():

@@ -6,8 +6,16 @@ Reading order: bspline → layer → nodes → model → losses → regularize �
 from minikan.data import create_dataset, dataset_from_arrays
 from minikan.mlp import MLP
 from minikan.model import KAN
-from minikan.symbolic.formula import formula_rmse
 from minikan.units import Normalization
 
 __all__ = ["KAN", "MLP", "Normalization", "create_dataset", "dataset_from_arrays", "formula_rmse"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # formula_rmse needs sympy (≈ 0.3 s to import), which a model that only trains never
+    # uses: it is looked up on first access (PEP 562) rather than imported here.
+    if name == "formula_rmse":
+        from minikan.symbolic.formula import formula_rmse
+        return formula_rmse
+    raise AttributeError(f"module 'minikan' has no attribute {name!r}")

@@ -11,11 +11,18 @@ Knots ``t`` of one input: G intervals on [lo, hi] (the *base interval*), extende
 knots on each side, so that all G + k basis functions have full support there and sum to
 one on [lo, hi]. Outside the extended grid [t_0, t_last) every basis function vanishes:
 the spline branch is zero and only the residual silu branch carries the signal.
+
+Reading order: ``basis_recursive`` is the textbook recursion, every function of every
+degree; ``local_basis`` is the same computation restricted to the k + 1 functions that are
+non-zero at a point, and ``basis`` / ``basis_derivative`` use it. Reference: C. de Boor,
+*A Practical Guide to Splines*, revised ed., Springer 2001 — the recurrence (IX.14) with
+ω of (IX.15), the derivative (X.12), and the local triangle of subroutine BSPLVB (ch. X).
+de Boor's k is the *order*; here, as in scipy, k is the degree (order − 1).
 """
 import numpy as np
 
-# Knot differences are ≥ 0; where one is 0 (repeated knots) the basis value it divides is
-# 0 too (a zero-width support), so dividing by this instead gives Cox–de Boor's 0/0 = 0.
+# Knot differences are ≥ 0; where one is 0 (repeated knots) the value it divides is 0 too (a
+# zero-width support), so dividing by TINY (or multiplying by 1/TINY) gives Cox–de Boor's 0/0 = 0.
 TINY = np.finfo(float).tiny
 
 
@@ -36,97 +43,202 @@ def find_interval(x, t, k):
 
     The right end of the base interval, x = t_{n_basis}, belongs to the last base
     interval, as in scipy's ``BSpline`` (so degree 0 sums to one there too).
-    Parameters: x (batch, in_dim); t (in_dim, n_knots).
-    Returns: mu (batch, in_dim) int, clipped into [0, n_knots - 2]; inside (batch, in_dim) bool.
+
+    Parameters
+    ----------
+    x : ndarray, shape (batch, in_dim)
+    t : ndarray, shape (in_dim, n_knots), each row non-decreasing
+
+    Returns
+    -------
+    mu : ndarray of int, shape (batch, in_dim), clipped into [0, n_knots - 2]
+    inside : ndarray of bool, shape (batch, in_dim), t_0 ≤ x < t_last (or x = t_{n_basis})
     """
     n_knots = t.shape[1]
     n_basis = n_knots - k - 1
     mu = np.empty(x.shape, dtype=np.intp)                   # (batch, in_dim)
     for i in range(x.shape[1]):                              # one sorted search per input grid
-        mu[:, i] = np.searchsorted(t[i], x[:, i], side="right") - 1
-    mu[x == t[:, n_basis]] -= 1                              # close the base interval on the right
-    inside = (mu >= 0) & (mu <= n_knots - 2)                 # (batch, in_dim)
+        mu[:, i] = t[i].searchsorted(x[:, i], side="right")
+    mu -= 1 + (x == t[:, n_basis])                           # the last m with t_m ≤ x, and close
+                                                             # the base interval on the right
+    inside = mu.view(np.uintp) <= n_knots - 2                # 0 ≤ μ ≤ n_knots - 2 (μ = -1 reads huge)
     np.clip(mu, 0, n_knots - 2, out=mu)
     return mu, inside
 
 
+def basis_recursive(x, t, k):
+    """Every B-spline of degree k at every input, by the Cox–de Boor recursion.
+
+    .. math::
+
+        B_{m,0}(x) = 1 on [t_m, t_{m+1}), else 0
+        B_{m,d}(x) = ω_{m,d}(x) B_{m,d-1}(x) + (1 - ω_{m+1,d}(x)) B_{m+1,d-1}(x),
+        ω_{m,d}(x) = (x - t_m) / (t_{m+d} - t_m)   (0 where t_{m+d} = t_m)
+
+    [de Boor (IX.14), (IX.15), in degrees d rather than orders d + 1]. Degree d is built
+    from all the functions of degree d - 1: O(n_knots·k) work per point, although at most
+    k + 1 of the results are non-zero. ``local_basis`` computes only those; this version
+    is the reference it is tested against.
+
+    Parameters
+    ----------
+    x : ndarray, shape (batch, in_dim)
+    t : ndarray, shape (in_dim, n_knots), each row non-decreasing
+    k : int ≥ 0
+
+    Returns
+    -------
+    B : ndarray, shape (batch, in_dim, n_basis)
+    """
+    mu, inside = find_interval(x, t, k)                      # [t_μ, t_{μ+1}) holds x
+    B = (np.arange(t.shape[1] - 1) == mu[:, :, None]) & inside[:, :, None]  # (batch, in, n_knots - 1)
+    B = B.astype(float)                                      # B_{m,0}
+    x = x[:, :, None]                                        # (batch, in_dim, 1)
+    for d in range(1, k + 1):
+        span = t[:, d:] - t[:, :-d]                          # (in_dim, n_knots - d): t_{m+d} - t_m
+        w = (x - t[:, :-d]) / np.where(span > 0, span, np.inf)  # (batch, in, n_knots - d): ω_{m,d}
+        B = w[:, :, :-1] * B[:, :, :-1] + (1 - w[:, :, 1:]) * B[:, :, 1:]  # (batch, in, n_knots - 1 - d)
+    return B
+
+
 def local_basis(x, t, k):
-    """The k+1 non-zero basis values at each x and their derivatives (de Boor's triangle).
+    """The k + 1 basis functions that can be non-zero at each x, and their derivatives.
 
-    Only B_{μ-k}, …, B_μ are non-zero on [t_μ, t_{μ+1}); building them degree by degree
-    from B_{μ,0} = 1 costs O(k²) per point instead of O(n_basis·k) for the full recursion.
+    On [t_μ, t_{μ+1}) only B_{μ-k}, …, B_μ are non-zero, and (IX.14) builds them from
+    B_{μ,0} = 1 alone: each degree needs only the functions of the degree below that are
+    non-zero there. This is ``basis_recursive`` restricted to those functions — the same
+    terms, computed in an equivalent but much more efficient way (O(k²) work per point,
+    not O(n_basis·k); de Boor's BSPLVB). With V_d[r] = B_{μ-d+r,d}(x), r = 0 … d, and
 
-    Math: B_{m,d}(x) = (x - t_m)/(t_{m+d} - t_m) B_{m,d-1}(x)
-                     + (t_{m+d+1} - x)/(t_{m+d+1} - t_{m+1}) B_{m+1,d-1}(x)     [de Boor]
-          B'_{m,k}(x) = k [B_{m,k-1}(x)/(t_{m+k} - t_m) - B_{m+1,k-1}(x)/(t_{m+k+1} - t_{m+1})]
-    Parameters: x (batch, in_dim); t (in_dim, n_knots), non-decreasing; k ≥ 0.
-    Returns: mu (batch, in_dim); V, dV (k+1, batch, in_dim) with V[r] = B_{μ-k+r,k}(x)
-    (zero for x outside the extended grid). Entries with μ-k+r outside [0, n_basis) are
-    values of basis functions the grid does not have; ``scatter`` puts them in padding.
+    .. math::
+
+        L_q = x - t_{μ-q},   R_r = t_{μ+1+r} - x,   q_r = V_{d-1}[r] / (t_{μ+1+r} - t_{μ-d+1+r}),
+        V_d[r] = L_{d-r} q_{r-1} + R_r q_r          (q_{-1} = q_d = 0)       (IX.14)
+        B'_{μ-k+r,k}(x) = k (q_{r-1} - q_r)          with the q of degree k   (X.12)
+
+    where t_{μ+1+r} - t_{μ-d+1+r} = R_r + L_{d-1-r} is the support of B_{μ-d+1+r,d-1}, the
+    denominator shared by the two terms that V_{d-1}[r] feeds. It depends on the knots only,
+    so its reciprocal is computed once per interval, not once per point.
+
+    Parameters
+    ----------
+    x : ndarray, shape (batch, in_dim)
+    t : ndarray, shape (in_dim, n_knots), each row non-decreasing
+    k : int ≥ 0
+
+    Returns
+    -------
+    mu : ndarray of int, shape (batch, in_dim), from ``find_interval``
+    V, dV : ndarray, shape (k+1, batch, in_dim)
+        V[r] = B_{μ-k+r,k}(x) and its derivative; 0 outside the extended grid and where
+        μ - k + r is not in [0, n_basis) (a function the grid does not have).
     """
     mu, inside = find_interval(x, t, k)
-    # Pad the knots by k on each side so every look-up below stays in range; padded knots
-    # only ever enter the out-of-range functions.
-    t_pad = np.pad(t, ((0, 0), (k, k)), mode="edge")           # (in_dim, n_knots + 2k)
-    at_mu = mu + k + t_pad.shape[1] * np.arange(t.shape[0])    # (batch, in_dim): t_μ in t_pad.flat
-    t_flat = t_pad.ravel()
-    left = [x - t_flat[at_mu - q] for q in range(k)]           # k × (batch, in_dim): x - t_{μ-q}
-    right = [t_flat[at_mu + 1 + r] - x for r in range(k)]      # k × (batch, in_dim): t_{μ+1+r} - x
-    V = [inside.astype(float)]                                 # B_{μ,0} = 1 on the interval
-    dV = [np.zeros_like(x)]
+    in_dim, n_knots = t.shape
+    # What depends on the knots only is looked up per interval m of each input: the 2k knots
+    # t_{m-k+1} … t_{m+k} around it (end knots repeated where the index leaves the grid; they
+    # only enter functions the grid does not have) and the reciprocal spans of the recursion,
+    # 1/(t_{m+1+r} - t_{m-d+1+r}) for d = 1 … k, r < d (in window index j: j = k + r, k - d + r).
+    j = np.clip(np.arange(n_knots - 1)[:, None] + np.arange(1 - k, k + 1), 0, n_knots - 1)  # (n_knots-1, 2k)
+    window = t[:, j]                                                 # (in_dim, n_knots - 1, 2k)
+    inv_spans = [1.0 / np.maximum(window[:, :, k:k + d] - window[:, :, k - d:k], TINY)
+                 for d in range(1, k + 1)]                           # d × (in_dim, n_knots - 1, d)
+    table = np.concatenate([window] + inv_spans, axis=2)             # (in_dim, n_knots - 1, n_rows)
+    table = table.transpose(2, 0, 1).reshape(table.shape[2], in_dim * (n_knots - 1))  # (n_rows, in·(n_knots-1))
+    rows = np.take(table, mu + (n_knots - 1) * np.arange(in_dim), axis=1, mode="clip")  # (n_rows, batch, in)
+    L = x - rows[k - 1::-1]                                          # (k, batch, in_dim): L[q] = x - t_{μ-q}
+    R = rows[k:2 * k] - x                                            # (k, batch, in_dim): R[r] = t_{μ+1+r} - x
+    V = inside[None].astype(float)                                   # (1, batch, in_dim): B_{μ,0} = 1 inside
+    q = V[:0]                                                        # (0, batch, in_dim): no q for k = 0
+    first = 2 * k                                                    # row of degree d's first reciprocal span
     for d in range(1, k + 1):
-        # V[r] = B_{μ-d+1+r, d-1}; each feeds its two neighbours at degree d, which share
-        # the denominator t_{μ+1+r} - t_{μ-d+1+r} = right[r] + left[d-1-r].
-        q = [V[r] / np.maximum(right[r] + left[d - 1 - r], TINY) for r in range(d)]
-        V = [np.zeros_like(x) if r == 0 else left[d - r] * q[r - 1] for r in range(d + 1)]
-        for r in range(d):
-            V[r] += right[r] * q[r]
-        if d == k:
-            dV = [k * ((q[r - 1] if r > 0 else 0.0) - (q[r] if r < k else 0.0)) for r in range(k + 1)]
-    return mu, np.stack(V), np.stack(dV)
+        Ld, Rd = L[d - 1::-1], R[:d]                                 # (d, batch, in_dim): L_{d-1-r}, R_r
+        q = V * rows[first:first + d]                                # (d, batch, in_dim): V_{d-1}[r] / span
+        first += d
+        V = np.empty((d + 1,) + x.shape)                             # (d + 1, batch, in_dim)
+        np.multiply(Rd, q, out=V[:d])                                # R_r q_r ...
+        V[d] = 0.0
+        V[1:] += Ld * q                                              # ... + L_{d-r} q_{r-1}
+    q *= k
+    dV = np.empty_like(V)                                            # (k + 1, batch, in_dim): k (q_{r-1} - q_r)
+    dV[0] = 0.0
+    dV[1:] = q
+    dV[:-1] -= q
+    # Functions the grid does not have (μ - k + r outside [0, n_basis)) only occur at points
+    # of the extension zones, usually few: zero their values there.
+    edge = _edge_points(mu, k, n_knots - k - 1)                     # (batch, in_dim)
+    if edge.any():
+        exists = _exists(mu[edge], k, n_knots - k - 1)              # (k + 1, n_edge)
+        V[:, edge] *= exists
+        dV[:, edge] *= exists
+    return mu, V, dV
 
 
-def scatter(mu, V, n_cols, out=None):
-    """Put V[r] at column μ + r of a zero array (batch, in_dim, n_cols); returns it.
+def _edge_points(mu, k, n_basis):
+    """Where the window B_{μ-k} … B_μ reaches past the grid's functions: (batch, in_dim) bool."""
+    return (mu < k) | (mu >= n_basis)
 
-    With n_cols ≥ n_basis + 2k, column k + m holds B_m and the k columns on each side take
-    the out-of-range functions (give them zero weight): every value lands in range, and no
-    slice of a large array has to be copied.
+
+def _exists(mu, k, n_basis):
+    """Whether the grid has B_{μ-k+r}, for r = 0 … k: (k + 1,) + mu.shape bool."""
+    col = mu - k + np.arange(k + 1).reshape((-1,) + (1,) * mu.ndim)
+    return (col >= 0) & (col < n_basis)
+
+
+def positions(mu, k, n_basis):
+    """Flat index of B_{μ-k+r} in a (batch, in_dim, n_basis) array, for r = 0 … k.
+
+    A function the grid does not have (μ - k + r outside [0, n_basis)) gets the index
+    batch·in_dim·n_basis, one past the end: ``scatter`` writes it to a spare slot it then
+    drops, so every write lands and no real entry is overwritten. Returns pos (k+1, batch, in_dim).
     """
     batch, in_dim = mu.shape
-    if out is None:
-        out = np.zeros((batch, in_dim, n_cols))
-    flat = out.reshape(-1)
-    pos = (np.arange(batch * in_dim) * n_cols).reshape(batch, in_dim) + mu  # (batch, in_dim)
-    for r in range(len(V)):
-        flat[pos + r] = V[r]
-    return out
+    start = mu + np.arange(-k, batch * in_dim * n_basis - k, n_basis).reshape(batch, in_dim)  # B_{μ-k}
+    pos = start + np.arange(k + 1)[:, None, None]                    # (k + 1, batch, in_dim)
+    edge = _edge_points(mu, k, n_basis)
+    if edge.any():
+        pos[:, edge] = np.where(_exists(mu[edge], k, n_basis), pos[:, edge], batch * in_dim * n_basis)
+    return pos
 
 
-def gather(A, mu, n_terms):
-    """The inverse look-up of ``scatter``: A[b, i, μ + r] for r < n_terms → (n_terms, batch, in_dim)."""
-    batch, in_dim, n_cols = A.shape
-    flat = A.reshape(-1)
-    pos = (np.arange(batch * in_dim) * n_cols).reshape(batch, in_dim) + mu
-    return np.stack([flat[pos + r] for r in range(n_terms)])
+def scatter(V, pos, shape):
+    """The array of ``shape`` (batch, in_dim, n_basis) with V[r] at pos[r] and 0 elsewhere."""
+    flat = np.zeros(np.prod(shape) + 1)                              # the last entry is the spare slot
+    flat[pos] = V
+    return flat[:-1].reshape(shape)
+
+
+def gather_dot(A, pos, W):
+    """Σ_r A[pos[r]] W[r] for A (batch, in_dim, n_basis) or its flat view: (batch, in_dim).
+
+    The transpose of ``scatter``, contracted with W (k+1, batch, in_dim) in the same pass.
+    At the spare slot it reads A's last entry; W is a ``local_basis`` output, which is 0
+    there, so the product is exact.
+    """
+    return np.einsum("rbi,rbi->bi", np.take(A, pos, mode="clip"), W)
 
 
 def basis(x, t, k):
-    """B-spline basis of degree k at every input (Cox–de Boor).
+    """B-spline basis of degree k at every input: ``basis_recursive``'s values, computed by
+    ``local_basis`` and scattered into place.
 
     Parameters: x (batch, in_dim); t (in_dim, n_knots), non-decreasing; k ≥ 0.
     Returns: B (batch, in_dim, n_basis), zero outside [t[:, 0], t[:, -1]).
     """
     mu, V, _ = local_basis(x, t, k)
     n_basis = t.shape[1] - k - 1
-    return scatter(mu, V, n_basis + 2 * k)[:, :, k:k + n_basis]
+    return scatter(V, positions(mu, k, n_basis), mu.shape + (n_basis,))
 
 
 def basis_derivative(x, t, k):
-    """dB_m/dx at every input: (batch, in_dim, n_basis), zero outside the extended grid."""
+    """dB_m/dx at every input: (batch, in_dim, n_basis), zero outside the extended grid.
+
+    Math: B'_{m,k}(x) = k [B_{m,k-1}(x)/(t_{m+k} - t_m) - B_{m+1,k-1}(x)/(t_{m+k+1} - t_{m+1})]
+    [de Boor (X.12), in degrees], a term with a zero denominator being 0; ``local_basis``.
+    """
     mu, _, dV = local_basis(x, t, k)
     n_basis = t.shape[1] - k - 1
-    return scatter(mu, dV, n_basis + 2 * k)[:, :, k:k + n_basis]
+    return scatter(dV, positions(mu, k, n_basis), mu.shape + (n_basis,))
 
 
 def curve_to_coef(x, y, t, k):

@@ -4,123 +4,170 @@ Math: y_j = Σ_i mask_{ij} φ_{j,i}(x_i),
       φ_{j,i}(x) = w_b·silu(x) + w_s·Σ_m c_m B_m(x)                     [KAN arXiv:2404.19756, §2.2]
 In code every per-edge array is indexed [i, j] (input i, output j): coef (in, out, n_basis)
 holds c_m, scale_base (in, out) w_b, scale_sp (in, out) w_s.
+Shapes: batch; in_dim, out_dim; G intervals; k degree; n_basis = G + k.
 
-Shapes: batch; in_dim, out_dim; G intervals; k degree; n_basis = G + k;
-n_cols = n_basis + 2k + 1 (the padded basis of ``bspline.scatter`` plus one silu column).
+The forward never builds the (batch, in, out) tensor of edge values. Summing over i and m
+first, the layer is two matrix products (the backward is their transposes):
 
-The forward never builds the (batch, in, out) tensor of edge values: silu(x) is one more
-"basis column" weighted by w_b, so y is one matrix product of the basis (batch, in·n_cols)
-with the weights (in·n_cols, out), and the backward is two more. The per-edge values, for
-plots and the sparsity penalty, come from a separate pair, ``edge_forward``/``edge_backward``,
-meant to run on slices of the batch.
+    y = B·W + silu(x)·W_b,   B[b, (i, m)] = B_m(x_{b,i}),   W[(i, m), j] = mask_ij w_s,ij c_ijm,
+                             W_b[i, j] = mask_ij w_b,ij,
+
+with B (batch, in·n_basis) input-major, built from the k + 1 non-zero basis values of each
+input (``bspline.local_basis``, ``bspline.scatter``). The per-edge values, for plots and the
+sparsity penalty, come from a second pair, ``edge_forward``/``edge_backward``, run on slices.
+
+Symbolic edges (``symbolic/edges.py``, a later step of the reading order) add their values
+in ``KANLayer.forward``; the symbolic package is imported only when a layer has one.
 """
+from typing import NamedTuple
+
 import numpy as np
 
 from minikan import bspline, validate
-from minikan.symbolic import edges as sym_edges
+
+
+def sigmoid(x):
+    """σ(x) = 1/(1 + e^{-x}), written (1 + tanh(x/2))/2, which never overflows."""
+    return 0.5 + 0.5 * np.tanh(0.5 * x)
 
 
 def silu(x):
-    """silu(x) = x·σ(x), with σ(x) = (1 + tanh(x/2))/2, which never overflows."""
-    return x * (0.5 + 0.5 * np.tanh(0.5 * x))
+    """silu(x) = x·σ(x)."""
+    return x * sigmoid(x)
 
 
-def silu_grad(x):
-    """d silu/dx = σ(x) + x·σ(x)(1 - σ(x))."""
-    s = 0.5 + 0.5 * np.tanh(0.5 * x)
-    return s + x * s * (1.0 - s)
+def silu_grad(x, sig=None):
+    """d silu/dx = σ(x) + x·σ(x)(1 - σ(x)); pass sig = σ(x) if it is already known."""
+    s = sigmoid(x) if sig is None else sig
+    return s * (1.0 + x * (1.0 - s))
 
 
-def _augmented_weights(coef, scale_base, scale_sp, mask, k):
-    """Weights for the padded basis plus the silu column.  Returns (in_dim, n_cols, out_dim)."""
-    in_dim, out_dim, n_basis = coef.shape
-    W = np.zeros((in_dim, n_basis + 2 * k + 1, out_dim))      # (in_dim, n_cols, out_dim)
-    W[:, k:k + n_basis, :] = ((mask * scale_sp)[:, :, None] * coef).transpose(0, 2, 1)
-    W[:, -1, :] = mask * scale_base                            # the residual branch w_b
-    return W
+class LayerCache(NamedTuple):
+    """What ``layer_backward`` needs from ``layer_forward``."""
+    x: np.ndarray            # (batch, in_dim) the input
+    sigmoid_x: np.ndarray    # (batch, in_dim) σ(x), for silu'(x)
+    silu_x: np.ndarray       # (batch, in_dim) silu(x) = x σ(x)
+    B: np.ndarray            # (batch, in_dim·n_basis) the basis, input-major
+    pos: np.ndarray          # (k+1, batch, in_dim) where each non-zero B_m(x_i) sits in B
+    dV: np.ndarray           # (k+1, batch, in_dim) the derivatives of those B_m
+    W: np.ndarray            # (in_dim·n_basis, out_dim) mask·w_s·c
+    W_base: np.ndarray       # (in_dim, out_dim) mask·w_b
+    coef: np.ndarray         # (in_dim, out_dim, n_basis)
+    scale_sp: np.ndarray     # (in_dim, out_dim)
+    mask: np.ndarray         # (in_dim, out_dim)
 
 
 def layer_forward(x, coef, scale_base, scale_sp, mask, t, k):
-    """y_j = Σ_i mask_ij (w_b silu(x_i) + w_s Σ_m c_ijm B_m(x_i)), as one matrix product.
+    """y_j = Σ_i mask_ij (w_b silu(x_i) + w_s Σ_m c_ijm B_m(x_i)), as two matrix products.
 
     Parameters: x (batch, in_dim); coef (in_dim, out_dim, n_basis); scale_base, scale_sp,
     mask (in_dim, out_dim); t (in_dim, n_knots) knots; k degree.
-    Returns: y (batch, out_dim) and the cache ``layer_backward`` needs.
+    Returns: y (batch, out_dim) and the ``LayerCache`` for ``layer_backward``.
     """
     batch, in_dim = x.shape
-    n_basis = coef.shape[2]
+    out_dim, n_basis = coef.shape[1:]
     mu, V, dV = bspline.local_basis(x, t, k)                   # (batch, in_dim), 2 × (k+1, batch, in_dim)
-    A = bspline.scatter(mu, V, n_basis + 2 * k + 1)            # (batch, in_dim, n_cols)
-    A[:, :, -1] = silu(x)
-    W = _augmented_weights(coef, scale_base, scale_sp, mask, k)  # (in_dim, n_cols, out_dim)
-    y = A.reshape(batch, -1) @ W.reshape(-1, W.shape[2])      # (batch, out_dim)
-    cache = (x, mu, dV, A, W, coef, scale_sp, mask, k)
-    return y, cache
+    pos = bspline.positions(mu, k, n_basis)                    # (k+1, batch, in_dim)
+    B = bspline.scatter(V, pos, (batch, in_dim * n_basis))     # (batch, in_dim·n_basis)
+    W = ((mask * scale_sp)[:, :, None] * coef).transpose(0, 2, 1).reshape(-1, out_dim)  # (in·n_basis, out)
+    W_base = mask * scale_base                                 # (in_dim, out_dim)
+    sig = sigmoid(x)                                           # (batch, in_dim)
+    s = x * sig                                                # (batch, in_dim): silu(x)
+    y = B @ W + s @ W_base                                     # (batch, out_dim): spline + residual
+    return y, LayerCache(x, sig, s, B, pos, dV, W, W_base, coef, scale_sp, mask)
 
 
 def layer_backward(dout, cache):
     """Gradients of a scalar loss L through ``layer_forward``, given dout = ∂L/∂y.
 
-    Go one factor at a time: y = A·W, so ∂L/∂W = Aᵀ·dout and ∂L/∂A = dout·Wᵀ; then W's
-    entries are products mask·w_s·c (and mask·w_b), and A's columns depend on x only
-    through the k+1 non-zero B_m(x) and silu(x).
+    Go one factor at a time: y = B·W + silu(x)·W_b, so ∂L/∂W = Bᵀ·dout, ∂L/∂W_b =
+    silu(x)ᵀ·dout, ∂L/∂B = dout·Wᵀ and ∂L/∂silu(x) = dout·W_bᵀ; W's entries are products
+    mask·w_s·c (W_b's mask·w_b), and B depends on x only through the k+1 non-zero B_m(x).
     Returns: dx (batch, in_dim) and grads {coef, scale_base, scale_sp} shaped as the params.
     """
-    x, mu, dV, A, W, coef, scale_sp, mask, k = cache
-    batch, in_dim, n_cols = A.shape
-    n_basis = coef.shape[2]
-    dW = (A.reshape(batch, -1).T @ dout).reshape(in_dim, n_cols, -1)   # (in_dim, n_cols, out_dim)
-    dW_sp = dW[:, k:k + n_basis, :].transpose(0, 2, 1)       # (in_dim, out_dim, n_basis): ∂L/∂(mask w_s c)
+    c = cache
+    in_dim, out_dim, n_basis = c.coef.shape
+    dW = (c.B.T @ dout).reshape(in_dim, n_basis, out_dim).transpose(0, 2, 1)  # (in, out, n_basis): ∂L/∂(mask w_s c)
     grads = {
-        "coef": (mask * scale_sp)[:, :, None] * dW_sp,
-        "scale_base": mask * dW[:, -1, :],
-        "scale_sp": mask * np.einsum("ijm,ijm->ij", dW_sp, coef),
+        "coef": (c.mask * c.scale_sp)[:, :, None] * dW,
+        "scale_base": c.mask * (c.silu_x.T @ dout),
+        "scale_sp": c.mask * np.einsum("ijm,ijm->ij", dW, c.coef),
     }
-    dA = (dout @ W.reshape(-1, W.shape[2]).T).reshape(batch, in_dim, n_cols)  # (batch, in_dim, n_cols)
-    dx = np.einsum("rbi,rbi->bi", bspline.gather(dA, mu, k + 1), dV)  # (batch, in_dim): Σ_r ∂L/∂B · B'
-    dx += dA[:, :, -1] * silu_grad(x)
+    dB = dout @ c.W.T                                          # (batch, in_dim·n_basis)
+    dx = bspline.gather_dot(dB, c.pos, c.dV)                   # (batch, in_dim): Σ_m ∂L/∂B_m · B_m'
+    dx += (dout @ c.W_base.T) * silu_grad(c.x, c.sigmoid_x)
     return dx, grads
+
+
+class EdgeCache(NamedTuple):
+    """What ``edge_backward`` needs from ``edge_forward``."""
+    x: np.ndarray            # (batch, in_dim)
+    silu_x: np.ndarray       # (batch, in_dim)
+    B: np.ndarray            # (in_dim, batch, n_basis) the basis, per input
+    pos: np.ndarray          # (k+1, batch, in_dim) where each non-zero B_m(x_i) sits in B
+    dV: np.ndarray           # (k+1, batch, in_dim) the derivatives of those B_m
+    spline: np.ndarray       # (batch, in_dim, out_dim) Σ_m c B
+    coef: np.ndarray         # (in_dim, out_dim, n_basis)
+    scale_base: np.ndarray   # (in_dim, out_dim)
+    scale_sp: np.ndarray     # (in_dim, out_dim)
+    mask: np.ndarray         # (in_dim, out_dim)
 
 
 def edge_forward(x, coef, scale_base, scale_sp, mask, t, k):
     """Every edge's value φ_{j,i}(x_i), masked: (batch, in_dim, out_dim).
 
     Materialises the per-edge tensor, so call it on a slice of the batch when the batch
-    is large. Returns: phi (batch, in_dim, out_dim) and the cache for ``edge_backward``.
+    is large. Returns: phi (batch, in_dim, out_dim) and the ``EdgeCache`` for ``edge_backward``.
     """
+    batch, in_dim = x.shape
     n_basis = coef.shape[2]
     mu, V, dV = bspline.local_basis(x, t, k)                   # (batch, in_dim), 2 × (k+1, batch, in_dim)
-    B = bspline.scatter(mu, V, n_basis + 2 * k)[:, :, k:k + n_basis].transpose(1, 0, 2)  # (in, batch, n_basis)
+    pos = bspline.positions(mu, k, n_basis)                    # (k+1, batch, in_dim)
+    B = bspline.scatter(V, pos, (batch, in_dim, n_basis)).transpose(1, 0, 2)  # (in, batch, n_basis)
     spline = (B @ coef.transpose(0, 2, 1)).transpose(1, 0, 2)  # (batch, in_dim, out_dim): Σ_m c B
     s = silu(x)                                                # (batch, in_dim)
     phi = mask * (scale_base * s[:, :, None] + scale_sp * spline)
-    return phi, (x, s, mu, dV, B, spline, coef, scale_base, scale_sp, mask, k)
+    return phi, EdgeCache(x, s, B, pos, dV, spline, coef, scale_base, scale_sp, mask)
 
 
 def edge_backward(dphi, cache):
     """Gradients given dphi = ∂L/∂φ (batch, in_dim, out_dim).  Returns dx and grads."""
-    x, s, mu, dV, B, spline, coef, scale_base, scale_sp, mask, k = cache
-    n_basis = coef.shape[2]
-    dphi = dphi * mask                                         # (batch, in_dim, out_dim)
+    c = cache
+    dphi = dphi * c.mask                                       # (batch, in_dim, out_dim)
     grads = {
-        "coef": scale_sp[:, :, None] * (dphi.transpose(1, 2, 0) @ B),  # (in, out, batch)@(in, batch, n_basis)
-        "scale_base": np.einsum("bij,bi->ij", dphi, s),
-        "scale_sp": np.einsum("bij,bij->ij", dphi, spline),
+        "coef": c.scale_sp[:, :, None] * (dphi.transpose(1, 2, 0) @ c.B),  # (in, out, batch)@(in, batch, n_basis)
+        "scale_base": np.einsum("bij,bi->ij", dphi, c.silu_x),
+        "scale_sp": np.einsum("bij,bij->ij", dphi, c.spline),
     }
-    dB = bspline.scatter(mu, dV, n_basis + 2 * k)[:, :, k:k + n_basis].transpose(1, 0, 2)  # (in, batch, n_basis)
-    dspline = (dB @ coef.transpose(0, 2, 1)).transpose(1, 0, 2)  # (batch, in_dim, out_dim): Σ_m c B'
-    dphi_dx = scale_base * silu_grad(x)[:, :, None] + scale_sp * dspline
+    batch, in_dim, out_dim = dphi.shape
+    dB = bspline.scatter(c.dV, c.pos, (batch, in_dim, c.coef.shape[2])).transpose(1, 0, 2)  # (in, batch, n_basis)
+    dspline = (dB @ c.coef.transpose(0, 2, 1)).transpose(1, 0, 2)  # (batch, in_dim, out_dim): Σ_m c B'
+    dphi_dx = c.scale_base * silu_grad(c.x)[:, :, None] + c.scale_sp * dspline
     dx = np.einsum("bij,bij->bi", dphi, dphi_dx)               # (batch, in_dim)
     return dx, grads
+
+
+def _symbolic_edges():
+    """symbolic/edges.py, imported on first use: a layer has symbolic edges only after
+    ``fix_symbolic`` (KAN §2.5.1 step 3), so a network that only trains never loads it."""
+    from minikan.symbolic import edges
+    return edges
+
+
+class ForwardCache(NamedTuple):
+    """``KANLayer``'s cache: the spline pair's and the symbolic edges' (None without any)."""
+    spline: tuple            # LayerCache or EdgeCache
+    symbolic: dict           # {(i, j): name} of the active symbolic edges
+    symbolic_cache: tuple    # symbolic/edges.py's cache, or None
 
 
 class KANLayer:
     """A KAN layer with its parameters, state and one forward cache.
 
-    Initialisation [KAN §2.2 "Initialization scales"]: each spline starts as small noise
-    (uniform in ±noise_scale/(2G), fitted at the G + 1 base knots), so every φ starts near
-    w_b·silu(x); w_b ~ U(-1, 1)/√in_dim and w_s = 1/√in_dim, so that the sum over the
-    in_dim inputs keeps the activations' scale.
+    Initialisation as pykan 0.2.8's KANLayer (KAN §2.2 "Initialization scales" gives w_s = 1,
+    Xavier w_b and c ~ N(0, 0.1²) instead): each spline starts as small noise (uniform in
+    ±noise_scale/(2G), fitted at the G + 1 base knots), so every φ starts near w_b·silu(x);
+    w_b ~ U(-1, 1)/√in_dim and w_s = 1/√in_dim, so the sum over the inputs keeps the scale.
 
     params (trainable): coef (in, out, n_basis), scale_base (in, out), scale_sp (in, out),
     sym_affine (in, out, 4) — (a, b, c, d) of symbolic edges a·f(b·x + c) + d, unused while
@@ -172,9 +219,10 @@ class KANLayer:
         y, cache = layer_forward(x, *self._spline_args())
         sym, sym_cache = self.active_symbolic(), None
         if sym:
-            v, sym_cache = sym_edges.values(x, self.params["sym_affine"], sym)
-            y += v @ sym_edges.scatter_matrix(sym, self.out_dim)  # (batch, n_sym)@(n_sym, out)
-        self._cache = (cache, sym, sym_cache)
+            edges = _symbolic_edges()
+            v, sym_cache = edges.values(x, self.params["sym_affine"], sym)
+            y += v @ edges.scatter_matrix(sym, self.out_dim)       # (batch, n_sym)@(n_sym, out)
+        self._cache = ForwardCache(cache, sym, sym_cache)
         return y
 
     __call__ = forward
@@ -183,12 +231,13 @@ class KANLayer:
         """Replace ``grads`` with ∂L/∂params for dout = ∂L/∂y; return dx = ∂L/∂x."""
         if self._cache is None:
             raise RuntimeError("KANLayer.backward called before forward")
-        cache, sym, sym_cache = self._cache
-        dx, grads = layer_backward(dout, cache)
+        cache = self._cache
+        dx, grads = layer_backward(dout, cache.spline)
         grads["sym_affine"] = np.zeros_like(self.params["sym_affine"])
-        if sym_cache is not None:
-            dv = dout @ sym_edges.scatter_matrix(sym, self.out_dim).T  # (batch, n_sym)
-            dx_sym, grads["sym_affine"] = sym_edges.values_backward(dv, sym_cache)
+        if cache.symbolic_cache is not None:
+            edges = _symbolic_edges()
+            dv = dout @ edges.scatter_matrix(cache.symbolic, self.out_dim).T  # (batch, n_sym)
+            dx_sym, grads["sym_affine"] = edges.values_backward(dv, cache.symbolic_cache)
             dx += dx_sym
         self.grads = grads
         return dx
@@ -198,19 +247,20 @@ class KANLayer:
         phi, cache = edge_forward(x, *self._spline_args())
         sym, sym_cache = self.active_symbolic(), None
         if sym:
-            v, sym_cache = sym_edges.values(x, self.params["sym_affine"], sym)
-            i, j = sym_edges.edge_index(sym)
+            edges = _symbolic_edges()
+            v, sym_cache = edges.values(x, self.params["sym_affine"], sym)
+            i, j = edges.edge_index(sym)
             phi[:, i, j] = v
-        return phi, (cache, sym, sym_cache)
+        return phi, ForwardCache(cache, sym, sym_cache)
 
     def edge_backward(self, dphi, cache):
         """dx (batch, in_dim) and grads (dict like params) for dphi = ∂L/∂φ (batch, in, out)."""
-        cache, sym, sym_cache = cache
-        dx, grads = edge_backward(dphi, cache)
+        dx, grads = edge_backward(dphi, cache.spline)
         grads["sym_affine"] = np.zeros_like(self.params["sym_affine"])
-        if sym_cache is not None:
-            i, j = sym_edges.edge_index(sym)
-            dx_sym, grads["sym_affine"] = sym_edges.values_backward(dphi[:, i, j], sym_cache)
+        if cache.symbolic_cache is not None:
+            edges = _symbolic_edges()
+            i, j = edges.edge_index(cache.symbolic)
+            dx_sym, grads["sym_affine"] = edges.values_backward(dphi[:, i, j], cache.symbolic_cache)
             dx += dx_sym
         return dx, grads
 

@@ -10,7 +10,7 @@ params keys are dotted: "layers.{l}.coef", "layers.{l}.scale_base", "layers.{l}.
 """
 import numpy as np
 
-from minikan import losses, nodes, regularize, validate
+from minikan import io, losses, nodes, progress, prune, regularize, train, units, validate
 from minikan.layer import KANLayer
 from minikan.prune import EDGE_TH, NODE_TH
 from minikan.symbolic.ranking import WEIGHT_SIMPLE
@@ -178,7 +178,6 @@ class KAN:
         Call before ``fit``: from then on the model is used in the data's units (``units.py``).
         Returns self. ``model.normalization = None`` removes it.
         """
-        from minikan import units
         if not isinstance(dataset, dict) or "train_input" not in dataset:
             raise TypeError("dataset must be a dict with train_input and train_label (create_dataset's)")
         x = self.check_input(dataset["train_input"], "train_input")
@@ -188,13 +187,11 @@ class KAN:
 
     def save(self, path, keep_inputs=False):
         """Write the model to one .npz file, atomically (``io.save``)."""
-        from minikan import io
         io.save(self, path, keep_inputs)
 
     @classmethod
     def load(cls, path):
         """A model read from a file written by ``save``, validated first (``io.load``)."""
-        from minikan import io
         return io.load(path)
 
     # ------------------------------------------------------------------ training objective
@@ -255,7 +252,6 @@ class KAN:
         n_edges (edges with |φ|₁ above ``prune.EDGE_TH``), objective, time.
         Ctrl-C stops after the current step, leaving a consistent model.
         """
-        from minikan import progress, train  # train.py knows no KAN; the glue is here
         validate.check_choice(loss_fn, "loss_fn", ("mse", "ce", "cross_entropy"))
         validate.check_choice(opt, "opt", train.OPTIMIZERS)
         steps = validate.check_positive_int(steps, "steps")
@@ -318,17 +314,14 @@ class KAN:
 
     def attribute(self, x=None, mode="l1"):
         """Edge and node scores on x or the last fit's inputs (``prune.scores``)."""
-        from minikan import prune
         return prune.scores(self, self.data_x(x), mode)
 
     def prune(self, node_th=NODE_TH, edge_th=EDGE_TH, x=None, mode="l1"):
         """A new, smaller model without weak nodes and edges (``prune.prune``); self is unchanged."""
-        from minikan import prune
         return prune.prune(self, node_th, edge_th, x, mode)
 
     def prune_input(self, threshold=EDGE_TH, x=None):
         """A new model without the inputs none of whose edges matter; names are kept."""
-        from minikan import prune
         return prune.prune_input(self, threshold, x)
 
     def plot(self, path=None, x=None, scale=1.0, in_vars=None, out_vars=None, title=None):
@@ -336,7 +329,13 @@ class KAN:
         from minikan import plot
         return plot.plot_model(self, path, x, scale, in_vars, out_vars, title)
 
-    # ------------------------------------------------------------------ symbolic (symbolic/fix.py, formula.py)
+    # ------------------------------------------------------ symbolic (symbolic/fix.py, formula.py, compiler.py)
+    # These methods (and ``plot`` above, which needs matplotlib) import their module when
+    # first called, for two reasons. Fitting a function to an edge needs scipy.optimize
+    # (fix.py → fit.py), and formulas need sympy (formula.py, compiler.py):
+    # together ≈ 0.3 s that a model which only trains never pays.
+    # And compiler.py builds a KAN, so it imports this module: the one import cycle in
+    # minikan, broken here, where ``from_formula`` and ``to_splines`` hand over to it.
     def suggest_symbolic(self, l, i, j, lib=None, topk=5, weight_simple=WEIGHT_SIMPLE, x=None):
         """Library functions ranked by how well a·f(b·x+c)+d fits edge (l, i, j); rows, best first."""
         from minikan.symbolic import fix

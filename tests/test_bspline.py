@@ -75,6 +75,68 @@ def test_basis_equals_recursion_in_extension_zone(k):
         assert np.abs(B - ref).max() < EXACT
 
 
+# ---------------------------------------------------------------------------- textbook vs local triangle
+def repeated_knots(k):
+    """A grid with a double and a triple interior knot (and a doubled end knot)."""
+    base = np.array([-1.0, -0.6, -0.6, -0.1, 0.3, 0.3, 0.3, 0.7, 1.0])
+    return np.concatenate([-1.0 - 0.2 * np.arange(k, 0, -1), base, 1.0 + 0.2 * np.arange(1, k + 1)])[None]
+
+
+@pytest.mark.parametrize("k", DEGREES)
+def test_basis_recursive_equals_scipy_and_the_scalar_recursion(k):
+    rng = np.random.default_rng(60 + k)
+    for t in (bspline.uniform_knots(5, k, 2), nonuniform_knots(5, k, 2, seed=11)):
+        x = np.stack([base_points(rng, 20) for _ in range(2)], axis=1)     # (batch, 2) base interval
+        B = bspline.basis_recursive(x, t, k)                              # (batch, 2, n_basis)
+        for i in range(2):
+            ref = BSpline.design_matrix(x[:, i], t[i], k).toarray()
+            assert np.abs(B[:, i, :] - ref).max() < EXACT
+        x = rng.uniform(t[:, 0] - 0.3, t[:, -1] + 0.3, (30, 2))            # extension zones and outside
+        B = bspline.basis_recursive(x, t, k)
+        ref = np.array([[cox_de_boor(x[b, i], t[i], k) for i in range(2)] for b in range(len(x))])
+        assert np.abs(B - ref).max() < EXACT
+    t = repeated_knots(max(k, 1))
+    x = rng.uniform(t[0, 0] - 0.3, t[0, -1] + 0.3, (60, 1))
+    ref = np.array([[cox_de_boor(v, t[0], max(k, 1))] for v in x[:, 0]])
+    assert np.abs(bspline.basis_recursive(x, t, max(k, 1)) - ref).max() < EXACT
+
+
+@pytest.mark.parametrize("k", DEGREES)
+def test_local_triangle_equals_textbook_recursion_everywhere(k):
+    rng = np.random.default_rng(70 + k)
+    grids = [bspline.uniform_knots(4, k, 3), nonuniform_knots(4, k, 3, seed=12)]
+    if k >= 1:
+        grids.append(repeated_knots(k))
+    for t in grids:
+        x = rng.uniform(t[:, 0] - 0.5, t[:, -1] + 0.5, (200, t.shape[0]))   # every zone of the grid
+        x = np.concatenate([x, np.repeat(t.T, 1, axis=0)])                 # and the knots themselves
+        assert np.abs(bspline.basis(x, t, k) - bspline.basis_recursive(x, t, k)).max() < EXACT
+
+
+@pytest.mark.parametrize("k", [0, 1, 3])
+def test_local_values_of_functions_the_grid_lacks_are_zero(k):
+    t = bspline.uniform_knots(3, k, 1)
+    x = np.linspace(t[0, 0] - 0.2, t[0, -1] + 0.2, 97)[:, None]
+    mu, V, dV = bspline.local_basis(x, t, k)                              # (batch, 1), 2 × (k+1, batch, 1)
+    col = mu - k + np.arange(k + 1)[:, None, None]
+    missing = (col < 0) | (col >= t.shape[1] - k - 1)
+    assert missing.any() == (k > 0)
+    assert (V[missing] == 0).all() and (dV[missing] == 0).all()
+
+
+def test_gather_dot_is_the_transpose_of_scatter():
+    rng = np.random.default_rng(80)
+    k, G = 3, 4
+    t = nonuniform_knots(G, k, 2, seed=13)
+    x = rng.uniform(t[:, 0] - 0.3, t[:, -1] + 0.3, (40, 2))
+    mu, V, dV = bspline.local_basis(x, t, k)
+    pos = bspline.positions(mu, k, G + k)                                 # (k+1, batch, in)
+    A = rng.normal(size=(40, 2, G + k))
+    # <scatter(dV), A> summed per point = Σ_r A[pos_r] dV_r
+    lhs = (bspline.scatter(dV, pos, A.shape) * A).sum(axis=2)           # (batch, in)
+    assert rel_error(bspline.gather_dot(A, pos, dV), lhs) < 1e-14
+
+
 # ---------------------------------------------------------------------------- properties
 @pytest.mark.parametrize("k", DEGREES)
 def test_partition_of_unity_on_base_interval(k):

@@ -44,6 +44,28 @@ def test_layer_backward_matches_finite_differences(k, G):
     assert layer.grads["coef"][0, 1].max() == 0 and layer.grads["scale_base"][2, 0] == 0
 
 
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_layer_backward_matches_finite_differences_on_updated_knots(k):
+    # after a grid update the knots are uneven and differ per input
+    rng = np.random.default_rng(30 + k)
+    layer = perturbed_layer(3, 2, 5, k)
+    layer.update_grid(rng.uniform(-1, 1, (200, 3)) ** 3)
+    assert np.ptp(np.diff(layer.knots[:, k:-k], axis=1)) > 0.05
+    x = off_knot_inputs(layer, 8, rng, -1.3, 1.3)                       # base, extension and outside
+    report = gradcheck.check(layer, x, rng.normal(size=(8, 2)))
+    assert report.max_rel_error < TOL, report.table()
+
+
+def test_forward_cache_is_named():
+    layer = perturbed_layer(3, 2, 4, 3)
+    x = np.random.default_rng(0).uniform(-1, 1, (5, 3))
+    layer.forward(x)
+    cache = layer._cache.spline
+    assert cache.B.shape == (5, 3 * 7) and cache.W.shape == (3 * 7, 2)
+    assert rel_error(cache.B.reshape(5, 3, 7), bspline.basis(x, layer.knots, 3)) < 1e-15
+    assert rel_error(cache.silu_x, silu(x)) < 1e-15
+
+
 def test_backward_before_forward_raises():
     with pytest.raises(RuntimeError, match="before forward"):
         KANLayer(2, 2).backward(np.ones((1, 2)))

@@ -2,25 +2,29 @@
 
 ``library``: the primitives f with f', sympy form, complexity and domain clamp.
 ``fit``: the affine fit y ≈ a·f(b·x + c) + d and the ranking of the library by it.
-"""
-from minikan.symbolic.fit import (
-    AffineFit,
-    Suggestion,
-    fit_affine,
-    format_table,
-    score,
-    suggest,
-)
-from minikan.symbolic.library import (
-    DOMAIN_EPS,
-    LIBRARY,
-    Domain,
-    Primitive,
-    add_primitive,
-    get_library,
-)
+``edges``: an edge fixed to a·f(b·x + c) + d inside a layer, with its backward.
+``fix``: suggest, fix, auto-fix and unfix edges of a model.
+``formula``: a fully symbolic model read out as sympy expressions.
+``compiler``: a formula compiled into a KAN, and a symbolic KAN back into splines.
 
-__all__ = [
-    "DOMAIN_EPS", "LIBRARY", "Domain", "Primitive", "add_primitive", "get_library",
-    "AffineFit", "Suggestion", "fit_affine", "format_table", "score", "suggest",
-]
+Importing the package loads none of them: ``fit`` needs scipy.optimize and ``formula`` and
+``compiler`` need sympy, which a network that only trains never uses. The names below are
+imported from their modules on first access (PEP 562), so ``from minikan.symbolic import
+fit_affine`` still works.
+"""
+import importlib
+
+_EXPORTS = {
+    "DOMAIN_EPS": "library", "LIBRARY": "library", "Domain": "library", "Primitive": "library",
+    "add_primitive": "library", "get_library": "library",
+    "AffineFit": "fit", "Suggestion": "fit", "fit_affine": "fit", "format_table": "fit",
+    "score": "fit", "suggest": "fit",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"minikan.symbolic.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module 'minikan.symbolic' has no attribute {name!r}")

@@ -19,12 +19,12 @@ def main():
     hist = model.fit(data, steps=50, lamb=DEMO_LAMB, lamb_entropy=DEMO_LAMB_ENTROPY,
                      update_grid=False, log=0)
     rmse = hist["test_loss"][-1]
-    model.plot(OUT / "network_before_prune.png", in_vars=["x", "y"],
+    model.plot(OUT / "network_before_prune.png", in_vars=["x", "y"], out_vars=["f"],
                title=f"after sparsity training: [2, 5, 1], test RMSE {rmse:.1e}")
     pruned = model.prune()
     rmse = pruned.evaluate(data)["test_rmse"]
     widths = [w[0] for w in pruned.width]
-    pruned.plot(OUT / "network_after_prune.png", in_vars=["x", "y"],
+    pruned.plot(OUT / "network_after_prune.png", in_vars=["x", "y"], out_vars=["f"],
                 title=f"prune(): {widths}, test RMSE {rmse:.1e} before re-fitting")
     refit = pruned.copy()
     refit.fit(data, steps=30, log=0)                           # the demo's re-fit

@@ -144,7 +144,7 @@ def test_names_title_and_saving(trained, tmp_path):
     assert "demo" in [t.get_text() for t in fig.axes[0].texts]
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size < 150_000
     assert fig._repr_png_()[:8] == b"\x89PNG\r\n\x1a\n"        # how a notebook shows it, no pyplot
-    assert texts(model.plot(), "output_name") == ["y"]
+    assert texts(model.plot(), "output_name") == model.output_names         # the model's own names by default
 
 
 def test_bad_arguments_are_rejected(trained):

@@ -69,7 +69,7 @@ def plot_model(model, path=None, x=None, scale=1.0, in_vars=None, out_vars=None,
         raise TypeError(f"title must be a string or None, got {type(title).__name__}")
     m = model.layers[-1].out_dim
     in_vars = check_names(in_vars, model.layers[0].in_dim, "in_vars", model.input_names)
-    out_vars = check_names(out_vars, m, "out_vars", ["y"] if m == 1 else [f"y{j + 1}" for j in range(m)])
+    out_vars = check_names(out_vars, m, "out_vars", model.output_names)
     xs = samples(model, x)
     from minikan import prune
     edge_scores = prune.scores(model, xs, "l1")["edge"]        # per layer (in_l, out_l)

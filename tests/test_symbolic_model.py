@@ -327,3 +327,29 @@ def test_recovers_arctan_of_x_plus_y_cubed():
     assert hist["test_loss"][-1] < 1e-5
     (expr,) = model.symbolic_formula(snap=1e-3)
     assert sp.simplify(expr - sp.atan(X1 + X2 ** 3)) == 0, expr
+
+
+# ------------------------------------------------------------------ snapping through powers
+# exp(b·(a₁·log(b₁x1) + a₂·log(b₂x2))) reaches sympy as K·(b₁x1 + ε₁)**p₁·(b₂x2 + ε₂)**p₂ with
+# float p's: the numbers of a trained [2, 1, 1] KAN on x1/x2 (test RMSE 3e-16).
+K, B1, B2 = 0.33272967503676909, 4.0025882332060458, 1.3317798821406428
+DIVISION = (sp.Float(K) * (sp.Float(B1) * X1 + sp.Float(-9.29e-16)) ** sp.Float(1.0)
+            * (sp.Float(B2) * X2 + sp.Float(1.06e-16)) ** sp.Float(-1.0000000000000002)
+            + sp.Float(8.47e-17))
+
+
+def test_snap_folds_through_float_powers_before_snapping_the_coefficient():
+    # K = 0.33273 is within 1e-3 of 1/3, but the coefficient the data fixed is K·B1/B2 = 1.00000.
+    assert abs(K * B1 / B2 - 1) < 1e-12
+    assert formula.snap_constants(DIVISION, 1e-3) == X1 / X2
+    assert formula.snap_constants(DIVISION, 1e-3) == formula.snap_constants(DIVISION, 1e-3)
+
+
+def test_round_folds_through_float_powers_before_rounding_the_coefficient():
+    assert formula.round_constants(DIVISION, 4) == sp.Float(1.0) * X1 / X2
+
+
+def test_integral_float_exponents_fold_like_integers():
+    folded = formula.fold_constants(sp.Float(3.0) * (sp.Float(2.0) * X1 + X2) ** sp.Float(2.0))
+    assert not folded.atoms(sp.Pow) - {X1 ** 2, X2 ** 2}           # multiplied out
+    assert sp.nsimplify(folded) == 12 * X1 ** 2 + 12 * X1 * X2 + 3 * X2 ** 2

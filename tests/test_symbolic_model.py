@@ -228,7 +228,7 @@ def test_fix_symbolic_rejects_unknown_names_and_bad_edges():
     model = KAN([2, 2, 1], grid=5, k=3, seed=0)
     x = np.zeros((5, 2))
     with pytest.raises(ValueError, match="name"):
-        model.fix_symbolic(0, 0, 0, "sinh", x=x)
+        model.fix_symbolic(0, 0, 0, "sech", x=x)
     with pytest.raises(ValueError, match="layer index l"):
         model.fix_symbolic(2, 0, 0, "sin", x=x)
     with pytest.raises(ValueError, match=r"edge \(i, j\)"):

@@ -231,6 +231,7 @@ class KAN:
         def before_step(step, xb):
             if update_grid and step < stop_grid_update_step and step % every == 0:
                 self.update_grid(xb)
+                return [f"layers.{l}.coef" for l in range(self.depth)]   # refitted on new knots
 
         def metrics(step):
             return self._metrics(x, y, x_test, y_test, loss_fn, weights)

@@ -64,7 +64,8 @@ def fit(model, x, y, opt="LBFGS", steps=100, lr=1.0, batch=-1, seed=0, objective
     batch : int
         -1 (or ≥ n) for the full batch; else a fresh random batch of that size each step.
     seed : int or Generator, for the batches.
-    before_step(step, x_batch) : called before each step (e.g. grid updates).
+    before_step(step, x_batch) : called before each step (e.g. grid updates); may return
+        the keys of params whose entries it re-expressed, so Adam resets their moments.
     metrics(step) -> dict : values recorded after each step (e.g. test loss).
     progress(step, steps, record) : shown after each step.
 
@@ -85,7 +86,12 @@ def fit(model, x, y, opt="LBFGS", steps=100, lr=1.0, batch=-1, seed=0, objective
             rows = slice(None) if batch < 0 or batch >= n else rng.choice(n, batch, replace=False)
             xb, yb = x[rows], y[rows]
             if before_step is not None:
-                before_step(step, xb)
+                changed = before_step(step, xb)
+                # Arrays the callback re-expressed (a grid update's refitted coefficients) lose
+                # their Adam moments, which described the old basis (optim/adam.py, Notes).
+                # L-BFGS keeps its curvature pairs, as torch's does under pykan.
+                if changed and isinstance(optimizer, Adam):
+                    optimizer.reset(changed)
             value = optimizer.step(lambda: model.objective(xb, yb, **kwargs))
             record = {"objective": float(value), "time": time.perf_counter() - start}
             if metrics is not None:

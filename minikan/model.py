@@ -230,8 +230,9 @@ class KAN:
 
         def before_step(step, xb):
             if update_grid and step < stop_grid_update_step and step % every == 0:
-                self.update_grid(xb)
-                return [f"layers.{l}.coef" for l in range(self.depth)]   # refitted on new knots
+                layers = nodes.grid_update_layers(self.arities, first=step == 0)
+                self.update_grid(xb, layers)
+                return [f"layers.{l}.coef" for l in layers]            # refitted on new knots
 
         def metrics(step):
             return self._metrics(x, y, x_test, y_test, loss_fn, weights)
@@ -267,14 +268,16 @@ class KAN:
                              f"{self.layers[0].in_dim}) or call fit first")
         return self.train_input
 
-    def update_grid(self, x=None):
-        """Move every layer's knots to its input samples, keeping each φ (KAN §2.4).
+    def update_grid(self, x=None, layers=None):
+        """Move every layer's knots (or those of the indices ``layers``) to its input samples,
+        keeping each φ (KAN §2.4).
 
         Layer by layer, each on the inputs the already-updated layers before it give.
         """
         x = self.data_x(x)
         for l, layer in enumerate(self.layers):
-            layer.update_grid(self.layer_inputs(x)[l], self.grid_eps)
+            if layers is None or l in layers:
+                layer.update_grid(self.layer_inputs(x)[l], self.grid_eps)
 
     def attribute(self, x=None, mode="l1"):
         """Edge and node scores on x or the last fit's inputs (``prune.scores``)."""

@@ -16,14 +16,14 @@ fits x·y to test RMSE < 1e-4, and the sum-only KAN needs more parameters for th
 ``--products``: [2, [0, 1], 1] (G = 5, then 10) on more products, seeds 0–4, with fit's
 grid updates ("waiting": the layer after the multiplication node skips the first update,
 ``nodes.grid_update_layers``) and with every layer updated from step 0 (the old schedule).
-Measured, test RMSE at G = 10 per seed 0–4:
+Measured, test RMSE at G = 10 per seed 0–4 (seeds below 1e-3):
 
-    x·sin(πy)      step 0: 1.0e-1 1.0e-4 1.2e-3 1.2e-1 1.1e-1   waiting: 6.9e-5 … 7.0e-5 (all 5)
-    x·y            step 0: 4.6e-4 1.6e-6 3.0e-6 1.5e-6 9.5e-2   waiting: 6.8e-7 … 8.2e-7 (all 5)
-    sin(πx)sin(πy) step 0: 1.3e-1 … 1.6e-1 (none < 1e-3)        waiting: 3 of 5 at 1.2e-4
-    x·e^y          step 0: 2.1e-3 3.3e-3 2.1e-1 3.2e-3 4.1e-1   waiting: 4 of 5 < 2e-5, 1.3e-3
-    x·y on [0, 2]² step 0: 3 of 5 < 1e-3                         waiting: 2 of 5 < 1e-3
-    cos(2x)(1+y²)  step 0: median 1.4e-1                         waiting: median 3.4e-2
+    x·sin(πy)       step 0   1.0e-1 1.0e-4 1.2e-3 1.2e-1 1.1e-1 (1)   waiting  9.6e-5 … 9.7e-5 (5)
+    x·y             step 0   4.6e-4 1.6e-6 3.0e-6 1.5e-6 9.5e-2 (4)   waiting  9.0e-7 … 1.0e-6 (5)
+    sin(πx)sin(πy)  step 0   1.3e-1 … 1.6e-1                  (0)   waiting  9.7e-2 1.6e-4 1.6e-4 1.6e-4 8.5e-2 (3)
+    x·e^y           step 0   2.1e-3 3.3e-3 2.1e-1 3.2e-3 4.1e-1 (0)   waiting  6.0e-6 1.3e-3 1.5e-5 3.8e-6 1.9e-5 (4)
+    x·y on [0, 2]²  step 0   2.5e-4 1.9e-3 4.5e-4 9.6e-4 6.9e-2 (3)   waiting  2.4e-4 2.5e-3 6.0e-3 4.7e-4 3.7e-3 (2)
+    cos(2x)(1+y²)   step 0   4.1e-3 4.6e-3 1.3e-1 1.4e-1 2.1e-1 (0)   waiting  see nodes.grid_update_layers
 """
 import argparse
 import time

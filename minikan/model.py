@@ -310,10 +310,18 @@ class KAN:
         from minikan.symbolic import fix
         fix.unfix_symbolic(self, l, i, j)
 
-    def auto_symbolic(self, lib=None, r2_threshold=0.0, weight_simple=0.8, x=None):
-        """Fix every active spline edge to its best library function; returns rows (l, i, j, name, r2)."""
+    def auto_symbolic(self, lib=None, r2_threshold=None, weight_simple=0.8, x=None, check=True,
+                      tolerance=None, y=None):
+        """Fix every active spline edge whose best library function fits (R² ≥ r2_threshold), then
+        check the model against its splines on x (or labels y) and revert edges that made it much
+        worse; returns rows (l, i, j, name, r2, ...), name None where a spline stays.
+
+        None for r2_threshold / tolerance means ``symbolic.fix.R2_FIX`` / ``CHECK_TOLERANCE``.
+        """
         from minikan.symbolic import fix
-        return fix.auto_symbolic(self, lib, r2_threshold, weight_simple, x)
+        r2_threshold = fix.R2_FIX if r2_threshold is None else r2_threshold
+        tolerance = fix.CHECK_TOLERANCE if tolerance is None else tolerance
+        return fix.auto_symbolic(self, lib, r2_threshold, weight_simple, x, check, tolerance, y)
 
     def symbolic_formula(self, var=None, digits=None, snap=None):
         """One sympy expression per output; exact unless ``digits``/``snap`` (symbolic/formula.py)."""

@@ -256,7 +256,7 @@ def test_cross_entropy_model_formula_has_one_logit_per_class():
     d = make_moons(1000, 0.1, seed=0)
     model = KAN([2, 2, 2], grid=5, k=3, seed=0)
     model.fit(d, steps=10, loss_fn="ce", log=0)
-    model.auto_symbolic(lib=["x", "x^2", "sin"])
+    model.auto_symbolic(lib=["x", "x^2", "sin"], r2_threshold=0.0, check=False)   # fix every edge
     exprs = model.symbolic_formula()
     assert len(exprs) == 2
     x = d["test_input"]

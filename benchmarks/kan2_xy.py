@@ -23,7 +23,7 @@ Measured, test RMSE at G = 10 per seed 0–4 (seeds below 1e-3):
     sin(πx)sin(πy)  step 0   1.3e-1 … 1.6e-1                  (0)   waiting  9.7e-2 1.6e-4 1.6e-4 1.6e-4 8.5e-2 (3)
     x·e^y           step 0   2.1e-3 3.3e-3 2.1e-1 3.2e-3 4.1e-1 (0)   waiting  6.0e-6 1.3e-3 1.5e-5 3.8e-6 1.9e-5 (4)
     x·y on [0, 2]²  step 0   2.5e-4 1.9e-3 4.5e-4 9.6e-4 6.9e-2 (3)   waiting  2.4e-4 2.5e-3 6.0e-3 4.7e-4 3.7e-3 (2)
-    cos(2x)(1+y²)   step 0   4.1e-3 4.6e-3 1.3e-1 1.4e-1 2.1e-1 (0)   waiting  see nodes.grid_update_layers
+    cos(2x)(1+y²)   step 0   4.1e-3 4.6e-3 1.3e-1 1.4e-1 2.1e-1 (0)   waiting  3.7e-3 3.4e-2 3.4e-2 3.4e-2 9.7e-4 (1)
 """
 import argparse
 import time

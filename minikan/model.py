@@ -268,7 +268,9 @@ class KAN:
 
         def before_step(step, xb):
             if update_grid and step < stop_grid_update_step and step % every == 0:
-                self.update_grid(xb)
+                layers = nodes.grid_update_layers(self.arities, first=step == 0)
+                self.update_grid(xb, layers)
+                return [f"layers.{l}.coef" for l in layers]            # refitted on new knots
 
         def metrics(step):
             return self._metrics(x, y, x_test, y_test, loss_fn, weights)
@@ -303,14 +305,16 @@ class KAN:
                              f"{self.layers[0].in_dim}) or call fit first")
         return self.train_input
 
-    def update_grid(self, x=None):
-        """Move every layer's knots to its input samples, keeping each φ (KAN §2.4).
+    def update_grid(self, x=None, layers=None):
+        """Move every layer's knots (or those of the indices ``layers``) to its input samples,
+        keeping each φ (KAN §2.4).
 
         Layer by layer, each on the inputs the already-updated layers before it give.
         """
         x = self.data_x(x)
         for l, layer in enumerate(self.layers):
-            layer.update_grid(self.layer_inputs(x)[l], self.grid_eps)
+            if layers is None or l in layers:
+                layer.update_grid(self.layer_inputs(x)[l], self.grid_eps)
 
     def attribute(self, x=None, mode="l1"):
         """Edge and node scores on x or the last fit's inputs (``prune.scores``)."""
@@ -351,10 +355,18 @@ class KAN:
         from minikan.symbolic import fix
         fix.unfix_symbolic(self, l, i, j)
 
-    def auto_symbolic(self, lib=None, r2_threshold=0.0, weight_simple=WEIGHT_SIMPLE, x=None):
-        """Fix every active spline edge to its best library function; returns rows (l, i, j, name, r2)."""
+    def auto_symbolic(self, lib=None, r2_threshold=None, weight_simple=WEIGHT_SIMPLE, x=None, check=True,
+                      tolerance=None, y=None):
+        """Fix every active spline edge whose best library function fits (R² ≥ r2_threshold), then
+        check the model against its splines on x (or labels y) and revert edges that made it much
+        worse; returns rows (l, i, j, name, r2, ...), name None where a spline stays.
+
+        None for r2_threshold / tolerance means ``symbolic.fix.R2_FIX`` / ``CHECK_TOLERANCE``.
+        """
         from minikan.symbolic import fix
-        return fix.auto_symbolic(self, lib, r2_threshold, weight_simple, x)
+        r2_threshold = fix.R2_FIX if r2_threshold is None else r2_threshold
+        tolerance = fix.CHECK_TOLERANCE if tolerance is None else tolerance
+        return fix.auto_symbolic(self, lib, r2_threshold, weight_simple, x, check, tolerance, y)
 
     def symbolic_formula(self, var=None, digits=None, snap=None):
         """One sympy expression per output; exact unless ``digits``/``snap`` (symbolic/formula.py)."""

@@ -87,7 +87,8 @@ def fit(model, x, y, opt="LBFGS", steps=100, lr=1.0, batch=-1, seed=0, objective
     objective_kwargs : dict, optional
         Passed to every ``objective`` call (loss name, regularisation weights).
     before_step : callable, optional
-        ``before_step(step, x_batch)``, called before each step (e.g. grid updates).
+        ``before_step(step, x_batch)``, called before each step (e.g. grid updates); it may
+        return the keys of params whose entries it re-expressed, so Adam resets their moments.
     metrics : callable, optional
         ``metrics(step) -> dict`` of values recorded after each step (e.g. test loss).
     progress : callable, optional
@@ -111,7 +112,12 @@ def fit(model, x, y, opt="LBFGS", steps=100, lr=1.0, batch=-1, seed=0, objective
             rows = slice(None) if batch < 0 or batch >= n else rng.choice(n, batch, replace=False)
             xb, yb = x[rows], y[rows]
             if before_step is not None:
-                before_step(step, xb)
+                changed = before_step(step, xb)
+                # Arrays the callback re-expressed (a grid update's refitted coefficients) lose
+                # their Adam moments, which described the old basis (optim/adam.py, Notes).
+                # L-BFGS keeps its curvature pairs, as torch's does under pykan.
+                if changed and isinstance(optimizer, Adam):
+                    optimizer.reset(changed)
             value = optimizer.step(lambda: model.objective(xb, yb, **kwargs))
             record = {"objective": float(value), "time": time.perf_counter() - start}
             if metrics is not None:

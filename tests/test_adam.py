@@ -112,3 +112,75 @@ def test_bad_arguments_are_rejected():
     opt = Adam(params)
     with pytest.raises(ValueError, match="grads"):
         opt.step(lambda: (0.0, {"a": np.zeros(3)}))
+
+
+# ------------------------------------------------------------------ reset (grid updates)
+def test_reset_restarts_the_named_arrays_and_leaves_the_others():
+    # "a" reset after 3 steps must then move exactly as a fresh Adam from where it stood;
+    # "B" must go on as if nothing happened. (The problem is separable: a's gradient is P a.)
+    params, fun_and_grads = quadratic_problem()
+    untouched = {key: theta.copy() for key, theta in params.items()}
+    opt, ref = Adam(params, lr=0.05), Adam(untouched, lr=0.05)
+    run(opt, fun_and_grads, 3)
+    run(ref, fun_and_grads, 3)
+    a_at_reset = params["a"].copy()
+    opt.reset(["a"])
+    assert opt.t_key == {"a": 0, "B": 3} and not np.any(opt.m["a"]) and not np.any(opt.v["a"])
+    run(opt, fun_and_grads, 4)
+    run(ref, fun_and_grads, 4)
+    P = np.diag([1.0, 10.0, 100.0])
+    expected_a = reference_adam(a_at_reset, lambda a: P @ a, 4, 0.05)
+    np.testing.assert_allclose(params["a"], expected_a, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(params["B"], untouched["B"])
+    assert opt.t == 7 and opt.t_key == {"a": 4, "B": 7}
+
+
+def test_reset_rejects_unknown_keys_before_changing_anything():
+    params, fun_and_grads = quadratic_problem()
+    opt = Adam(params, lr=0.05)
+    run(opt, fun_and_grads, 2)
+    m_a = opt.m["a"].copy()
+    with pytest.raises(ValueError, match="keys"):
+        opt.reset(["a", "C"])
+    np.testing.assert_array_equal(opt.m["a"], m_a)
+    assert opt.t_key["a"] == 2
+
+
+def test_fit_resets_the_moments_of_what_before_step_re_expressed():
+    # train.fit hands the keys a callback returns to Adam.reset: the same run by hand.
+    from minikan import train
+
+    class Quadratic:
+        def __init__(self):
+            self.params, self._f = quadratic_problem()
+
+        def objective(self, x, y):
+            return self._f(self.params["a"], self.params["B"])
+
+    model, by_hand = Quadratic(), Quadratic()
+    x = y = np.zeros((4, 1))
+    train.fit(model, x, y, opt="Adam", steps=6, lr=0.05,
+              before_step=lambda step, xb: ["a"] if step == 3 else None)
+    opt = Adam(by_hand.params, lr=0.05)
+    for step in range(6):
+        if step == 3:
+            opt.reset(["a"])
+        opt.step(lambda: by_hand.objective(x, y))
+    for key in model.params:
+        np.testing.assert_array_equal(model.params[key], by_hand.params[key])
+
+
+def test_kan_fit_with_adam_resets_the_coefficients_at_each_grid_update(monkeypatch):
+    # KAN.fit's grid update refits the coefficients on new knots; their moments restart then.
+    from minikan import KAN, create_dataset
+    data = create_dataset(lambda x: np.sin(np.pi * x[:, 0]) + x[:, 1] ** 2, 2, train_num=100,
+                          test_num=10, seed=0)
+    seen, original = [], Adam.reset
+
+    def spy(self, keys):
+        seen.append((self.t, sorted(keys)))
+        original(self, keys)
+    monkeypatch.setattr(Adam, "reset", spy)
+    KAN([2, 2, 1], grid=3, k=3, seed=0).fit(data, opt="Adam", steps=12, lr=0.01,
+                                             grid_update_num=2, stop_grid_update_step=10, log=0)
+    assert seen == [(t, ["layers.0.coef", "layers.1.coef"]) for t in (0, 5)]

@@ -23,6 +23,7 @@ GENERATORS = {
     "tanh": (1.1, 2.5, -0.5, 0.2), "sgn": (0.9, 3.0, -0.6, 0.1),
     "arcsin": (1.0, 0.6, 0.2, -0.1), "arctan": (1.4, 3.0, 0.5, -0.3),
     "arctanh": (0.7, 0.5, -0.2, 0.3), "gaussian": (1.2, 2.0, -0.5, 0.3),
+    "cosh": (0.6, 2.0, 0.3, -0.4), "sinh": (0.5, 2.5, -0.4, 0.2),
 }
 X = np.linspace(-1.0, 1.0, 201)                                    # (N,)
 
@@ -48,7 +49,7 @@ def test_fit_reproduces_clean_curve(name):
     np.testing.assert_allclose(curve(fit, X), generate(name), atol=1e-6)
 
 
-@pytest.mark.parametrize("name", ["sin", "tanh", "gaussian", "arctan"])
+@pytest.mark.parametrize("name", ["sin", "tanh", "gaussian", "arctan", "cosh", "sinh"])
 def test_identifiable_parameters_come_back(name):
     # Reported in canonical form (b ≥ 0 by parity, a ≥ 0 by sin's antiperiod, c folded by
     # the period), which for these generators is the generator itself.
@@ -121,10 +122,10 @@ def test_fit_rejects_bad_input():
     with pytest.raises(ValueError, match="b_range"):
         fit_affine(X, X, "sin", b_range=(1, -1))
     with pytest.raises(ValueError, match="unknown"):
-        fit_affine(X, X, "sinh")
+        fit_affine(X, X, "sech")
 
 
-@pytest.mark.parametrize("name", ["sin", "exp", "x^2", "gaussian", "log"])
+@pytest.mark.parametrize("name", ["sin", "exp", "x^2", "gaussian", "log", "cosh", "sinh"])
 def test_suggest_ranks_the_generator_first(name):
     rows = suggest(X, generate(name))
     best = rows[0]

@@ -9,7 +9,7 @@ from helpers import perturb
 from minikan import bspline, data, gradcheck
 from minikan.cli import DEMO_LAMB, DEMO_LAMB_ENTROPY
 from minikan.model import KAN
-from minikan.symbolic import formula
+from minikan.symbolic import fix, formula
 
 TOL = 1e-6
 X1, X2 = sp.symbols("x1 x2", real=True)
@@ -228,7 +228,7 @@ def test_fix_symbolic_rejects_unknown_names_and_bad_edges():
     model = KAN([2, 2, 1], grid=5, k=3, seed=0)
     x = np.zeros((5, 2))
     with pytest.raises(ValueError, match="name"):
-        model.fix_symbolic(0, 0, 0, "sinh", x=x)
+        model.fix_symbolic(0, 0, 0, "sech", x=x)
     with pytest.raises(ValueError, match="layer index l"):
         model.fix_symbolic(2, 0, 0, "sin", x=x)
     with pytest.raises(ValueError, match=r"edge \(i, j\)"):
@@ -272,6 +272,69 @@ def test_auto_symbolic_returns_rows_and_respects_r2_threshold():
     rows = model.auto_symbolic(lib=["x", "sin"], x=x)
     assert rows[0][:4] == (0, 0, 0, "sin") and rows[0][4] > 1 - 1e-8
     assert model.layers[0].symbolic == {(0, 0): "sin"}
+    l, i, j, name, r2 = rows[0]                           # unpacks as before
+    assert (l, i, j, name) == (0, 0, 0, "sin") and rows.splines_left == []
+
+
+def two_edge_model():
+    """A [2, 1] KAN whose edges are the splines closest to sin(π·x1) and x2² (grid 10)."""
+    model = KAN([2, 1], grid=10, k=3, seed=0)
+    layer = model.layers[0]
+    x = np.random.default_rng(0).uniform(-1, 1, (300, 2))                   # (300, 2)
+    curves = np.stack([np.sin(np.pi * x[:, 0]), x[:, 1] ** 2], axis=1)[:, :, None]   # (300, 2, 1)
+    layer.params["coef"][:] = bspline.curve_to_coef(x, curves, layer.knots, layer.k)
+    layer.params["scale_base"][:] = 0.0
+    layer.params["scale_sp"][:] = 1.0
+    return model, x
+
+
+def test_auto_symbolic_by_default_leaves_an_edge_nothing_fits_and_says_so():
+    model, x = two_edge_model()
+    rows = model.auto_symbolic(lib=["x", "x^2"], x=x)    # sin(πx) is no line: R² ≈ 0.61
+    assert [r.name for r in rows] == [None, "x^2"] and rows[0].r2 < 0.7
+    assert rows.splines_left == [(0, 0, 0, "x", rows[0].r2, "below r2_threshold")]
+    assert model.layers[0].symbolic == {(1, 0): "x^2"}
+    with pytest.raises(ValueError, match="still splines"):
+        model.symbolic_formula()
+
+
+def test_check_reverts_only_the_edge_that_made_the_model_much_worse():
+    model, x = two_edge_model()
+    spline_pred = model.predict(x)
+    unchecked = model.copy()
+    unchecked.auto_symbolic(lib=["x", "x^2"], r2_threshold=0.0, x=x, check=False)
+    assert unchecked.layers[0].symbolic == {(0, 0): "x", (1, 0): "x^2"}
+    # sin(πx) read as a line is off by ~0.6 of the output's spread, far above the tolerance.
+    rows = model.auto_symbolic(lib=["x", "x^2"], r2_threshold=0.0, x=x)
+    assert [r.name for r in rows] == [None, "x^2"]
+    assert rows.splines_left == [(0, 0, 0, "x", rows[0].r2, "reverted by the check")]
+    assert model.layers[0].symbolic == {(1, 0): "x^2"}
+    assert rows.loss_before == 0.0 and rows.loss_after <= rows.allowed
+    assert rows.allowed == pytest.approx(fix.CHECK_TOLERANCE * spline_pred.std())
+    np.testing.assert_allclose(model.predict(x), spline_pred, atol=1e-4)   # x² fits its spline
+
+
+def test_check_against_labels_and_its_tolerance():
+    model, x = two_edge_model()
+    y = np.sin(np.pi * x[:, 0]) + x[:, 1] ** 2 + 0.01                       # (300,) labels
+    rows = model.copy().auto_symbolic(lib=["x", "x^2"], r2_threshold=0.0, x=x, y=y)
+    assert rows.loss_before == pytest.approx(0.01, rel=0.05)               # the spline's error
+    assert [r.name for r in rows] == [None, "x^2"]
+    lenient = model.copy().auto_symbolic(lib=["x", "x^2"], r2_threshold=0.0, x=x, y=y, tolerance=1.0)
+    assert [r.name for r in lenient] == ["x", "x^2"] and lenient.loss_after <= lenient.allowed
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"y": np.zeros((300, 2))}, "y must have shape"),
+    ({"y": np.zeros(299)}, "y must have shape"),
+    ({"tolerance": -0.1}, "tolerance"),
+    ({"r2_threshold": 1.5}, "r2_threshold"),
+])
+def test_auto_symbolic_rejects_bad_arguments_before_fixing(kwargs, match):
+    model, x = two_edge_model()
+    with pytest.raises(ValueError, match=match):
+        model.auto_symbolic(lib=["x", "x^2"], x=x, **kwargs)
+    assert model.layers[0].symbolic == {}
 
 
 # ------------------------------------------------------------------ recovering formulas from data
@@ -327,3 +390,29 @@ def test_recovers_arctan_of_x_plus_y_cubed():
     assert hist["test_loss"][-1] < 1e-5
     (expr,) = model.symbolic_formula(snap=1e-3)
     assert sp.simplify(expr - sp.atan(X1 + X2 ** 3)) == 0, expr
+
+
+# ------------------------------------------------------------------ snapping through powers
+# exp(b·(a₁·log(b₁x1) + a₂·log(b₂x2))) reaches sympy as K·(b₁x1 + ε₁)**p₁·(b₂x2 + ε₂)**p₂ with
+# float p's: the numbers of a trained [2, 1, 1] KAN on x1/x2 (test RMSE 3e-16).
+K, B1, B2 = 0.33272967503676909, 4.0025882332060458, 1.3317798821406428
+DIVISION = (sp.Float(K) * (sp.Float(B1) * X1 + sp.Float(-9.29e-16)) ** sp.Float(1.0)
+            * (sp.Float(B2) * X2 + sp.Float(1.06e-16)) ** sp.Float(-1.0000000000000002)
+            + sp.Float(8.47e-17))
+
+
+def test_snap_folds_through_float_powers_before_snapping_the_coefficient():
+    # K = 0.33273 is within 1e-3 of 1/3, but the coefficient the data fixed is K·B1/B2 = 1.00000.
+    assert abs(K * B1 / B2 - 1) < 1e-12
+    assert formula.snap_constants(DIVISION, 1e-3) == X1 / X2
+    assert formula.snap_constants(DIVISION, 1e-3) == formula.snap_constants(DIVISION, 1e-3)
+
+
+def test_round_folds_through_float_powers_before_rounding_the_coefficient():
+    assert formula.round_constants(DIVISION, 4) == sp.Float(1.0) * X1 / X2
+
+
+def test_integral_float_exponents_fold_like_integers():
+    folded = formula.fold_constants(sp.Float(3.0) * (sp.Float(2.0) * X1 + X2) ** sp.Float(2.0))
+    assert not folded.atoms(sp.Pow) - {X1 ** 2, X2 ** 2}           # multiplied out
+    assert sp.nsimplify(folded) == 12 * X1 ** 2 + 12 * X1 * X2 + 3 * X2 ** 2

@@ -48,7 +48,25 @@ class Adam:
     m, v : dict of str to ndarray
         First and second moment estimates, shaped like ``params``.
     t : int
-        Number of updates made so far (the t of the bias corrections).
+        Number of updates made so far.
+    t_key : dict of str to int
+        The t of each array's bias corrections: ``t``, or the updates since ``reset``.
+
+    Notes
+    -----
+    ``reset(keys)`` forgets the moments of arrays whose entries changed meaning. A KAN grid
+    update is such a change: it moves the knots and refits the spline coefficients c on the
+    new basis (KAN §2.4), so c's gradient history describes other basis functions. Measured
+    on [2,5,1], exp(sin(πx)+y²), 200 steps at lr 1e-2, grid updates every 5 steps until 50,
+    seeds 0–4 (benchmarks/adam_vs_pykan.py): test RMSE median 7.6e-2 (max 1.1e-1) keeping
+    the moments, as torch.optim.Adam under pykan does (pykan 0.2.8 from the same
+    initialisation: median 7.6e-2, equal to three digits on 4 of the 5 seeds; from its own
+    initialisations 5.8e-2), and 2.9e-2 (max 3.4e-2) resetting the coefficients' moments. Over
+    six more zoo functions the reset lowered the median too, by 1.3–4.6× (e.g. exp_mean_sin2
+    1.2e-2 → 2.7e-3, division 1.3e-2 → 4.6e-3). Why it matters that much: by step 200, √v̂
+    of the coefficients is 50–65× the RMS of their last 10 gradients (v̂ averages g² since
+    t = 1, and the first steps, at loss ≈ 2, have the largest gradients), so their steps
+    shrink to ~2% of lr; the reset at the last grid update (step 45) drops that history.
     """
 
     def __init__(self, params, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
@@ -65,6 +83,22 @@ class Adam:
         self.m = {key: np.zeros_like(theta) for key, theta in params.items()}
         self.v = {key: np.zeros_like(theta) for key, theta in params.items()}
         self.t = 0
+        self.t_key = {key: 0 for key in params}
+
+    def reset(self, keys):
+        """Forget the moments of the arrays ``keys``: m = v = 0, their bias correction restarts.
+
+        For arrays whose entries were re-expressed (a grid update's refitted coefficients):
+        their next update is the first of a new Adam run, the others go on unchanged.
+        """
+        keys = list(keys)
+        unknown = [key for key in keys if key not in self.params]
+        if unknown:
+            raise ValueError(f"keys must be names of params {list(self.params)}, got {unknown}")
+        for key in keys:
+            self.m[key][...] = 0.0
+            self.v[key][...] = 0.0
+            self.t_key[key] = 0
 
     def step(self, closure):
         """Evaluate the objective once and make one Adam update.
@@ -89,9 +123,10 @@ class Adam:
         if not (np.isfinite(loss) and all(np.isfinite(g).all() for g in grads.values())):
             return loss
         self.t += 1
-        bias1 = 1.0 - self.beta1 ** self.t      # both corrections -> 1 as t grows
-        bias2 = 1.0 - self.beta2 ** self.t
         for key, theta in self.params.items():
+            self.t_key[key] += 1
+            bias1 = 1.0 - self.beta1 ** self.t_key[key]         # both corrections -> 1 as t grows
+            bias2 = 1.0 - self.beta2 ** self.t_key[key]
             g = grads[key] + self.weight_decay * theta          # same shape as theta
             m, v = self.m[key], self.v[key]
             m[...] = self.beta1 * m + (1.0 - self.beta1) * g

@@ -3,12 +3,79 @@
 An edge's spline is sampled on the inputs the data gives it, each library function is
 fitted to those samples as a·f(b·x + c) + d (``fit.py``), and the chosen one replaces the
 spline: the layer's ``symbolic`` state records its name and ``sym_affine`` its (a, b, c, d).
+
+``auto_symbolic`` trusts a formula only as far as it is checked: an edge is fixed only if
+its best candidate reaches R² ≥ ``R2_FIX``, and afterwards the symbolic model is compared
+with the spline model on the data; edges whose replacement made it much worse
+(``CHECK_TOLERANCE``) get their splines back. Either way the rows say so.
 """
+from typing import NamedTuple
+
 import numpy as np
 
 from minikan import validate
 from minikan.symbolic.fit import WEIGHT_SIMPLE, fit_affine, suggest
 from minikan.symbolic.library import LIBRARY
+
+# R² an edge's best candidate must reach to be fixed, and the check's tolerance: both catch
+# gross failures only, because near them right and wrong overlap. Measured
+# (benchmarks/symbolic_check.py: trained [2, 1, 1] KANs on four formulas and [2, 2, 1] on x·y,
+# seeds 0–2, G = 5), 1 − R² of the true function: ≤ 1e-4 on the [2, 1, 1] models that
+# converged, but up to 0.11 on the [2, 2, 1] ones (their edges are lines and squares only up
+# to what the other edges compensate; fixed and fine-tuned they reach test RMSE 1e-16).
+# Wrong candidates: near-equal shapes (arctan vs tanh, ~1e-4: the score decides), x² for
+# sin² x at 9.1e-3, otherwise mostly ≥ 0.11; on models that had not converged (test RMSE
+# 0.16–0.55) most edges at 0.13–0.72. So 1 − R² ≤ 0.2: every true function measured passes
+# (1.8× margin), and a model that has not converged keeps splines and claims no formula.
+R2_FIX = 0.8
+# The check: after fixing, the model may be worse than before the call, on the data, by at
+# most CHECK_TOLERANCE times the spread (std) of the target. Measured likewise right after
+# fixing (before any fine-tuning), RMSE(symbolic − spline) / std: right formulas 2.7e-4 … 1.3e-2
+# on [2, 1, 1], 6.1e-2 … 0.13 on [2, 2, 1] x·y; a wrong one forced (the first edge's true
+# function removed from the library) 0.45 … 1.7 (exp(sin πx + y²): 0.68), but 9.9e-2 for x²
+# standing in for sin² x and 1.3e-2 for arctan for log on [0.5, 2]. 0.3 keeps every right
+# formula (2.3× margin) and reverts the gross ones (≥ 1.5×); the near misses are left to
+# fine-tuning and to the formula's own test error.
+CHECK_TOLERANCE = 0.3
+
+
+class FixRow(NamedTuple):
+    """One edge ``auto_symbolic`` looked at: ``name`` is what it became, None if it stays a
+    spline; ``r2`` is the R² of its best-ranked candidate either way."""
+
+    l: int
+    i: int
+    j: int
+    name: str | None
+    r2: float
+
+
+class SplineLeft(NamedTuple):
+    """An edge left as a spline: its best candidate, that fit's R², and why it was not used —
+    "below r2_threshold" or "reverted by the check"."""
+
+    l: int
+    i: int
+    j: int
+    best: str
+    r2: float
+    reason: str
+
+
+class FixReport(list):
+    """``auto_symbolic``'s rows (``FixRow``, one per edge looked at), plus:
+
+    ``splines_left`` — a ``SplineLeft`` for every edge left as a spline, saying why;
+    ``loss_before``, ``loss_after`` — RMSE on x before the call and after the check (against
+    ``y``, or against the model's own output before the call, so loss_before = 0, when no
+    labels are given); ``allowed`` — the largest loss_after the check accepts (None if
+    ``check=False``).
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.splines_left = []
+        self.loss_before = self.loss_after = self.allowed = None
 
 
 def _check_edge(model, l, i, j):
@@ -64,25 +131,77 @@ def unfix_symbolic(model, l, i, j):
     layer.symbolic.pop((int(i), int(j)), None)
 
 
-def auto_symbolic(model, lib=None, r2_threshold=0.0, weight_simple=WEIGHT_SIMPLE, x=None):
-    """Fix every active spline edge to its best-ranked library function.
+def auto_symbolic(model, lib=None, r2_threshold=R2_FIX, weight_simple=WEIGHT_SIMPLE, x=None,
+                  check=True, tolerance=CHECK_TOLERANCE, y=None):
+    """Fix every active spline edge to its best-ranked library function, if it fits; check.
 
     Layer by layer, each on the inputs the already-fixed layers before it give; an edge
-    whose best fit has R² < ``r2_threshold`` stays a spline. Returns rows
-    (l, i, j, name, r2) of what was fixed, and of what was not (name None).
+    whose best fit has R² < ``r2_threshold`` stays a spline. With ``check``, the model is
+    then compared on x with itself as it was before the call (its splines): while its RMSE
+    exceeds that model's by more than ``tolerance`` times the target's std, the edge fixed
+    here whose spline, put back, lowers the RMSE most is reverted. The target is ``y``
+    (n, m) if given, else the earlier model's own output on x.
+    Returns: a ``FixReport``: rows ``FixRow`` (l, i, j, name, r2), one per edge looked at,
+    name None where a spline stays; ``splines_left`` says why for each of those.
     """
     validate.check_real(r2_threshold, "r2_threshold", maximum=1.0)
+    validate.check_real(tolerance, "tolerance", minimum=0.0)
     x = model.data_x(x)
-    rows = []
+    target = None if y is None else _check_labels(model, x, y)
+    spline_pred = model.predict(x) if check else None                  # (N, m)
+    rows = FixReport()
     for l, layer in enumerate(model.layers):
         xl = model.layer_inputs(x)[l]                                  # (N, in_l)
         phi, _ = layer.edge_forward(xl)                                # (N, in_l, out_l)
         for i, j in zip(*np.nonzero(layer.spline_mask())):
             best = suggest(xl[:, i], phi[:, i, j], lib=lib, topk=1, weight_simple=weight_simple)[0]
             if best.r2 < r2_threshold:
-                rows.append((l, int(i), int(j), None, best.r2))
+                rows.append(FixRow(l, int(i), int(j), None, best.r2))
+                rows.splines_left.append(SplineLeft(l, int(i), int(j), best.name, best.r2,
+                                                    "below r2_threshold"))
                 continue
             layer.params["sym_affine"][i, j] = (best.a, best.b, best.c, best.d)
             layer.symbolic[(int(i), int(j))] = best.name
-            rows.append((l, int(i), int(j), best.name, best.r2))
+            rows.append(FixRow(l, int(i), int(j), best.name, best.r2))
+    if check:
+        _check_and_revert(model, x, spline_pred if target is None else target, spline_pred,
+                          tolerance, rows)
     return rows
+
+
+def _check_labels(model, x, y):
+    y = validate.as_float_array(y, "y", ndim=None)
+    y = y[:, None] if y.ndim == 1 else y
+    m = model.layers[-1].out_dim
+    if y.shape != (len(x), m):
+        raise ValueError(f"y must have shape ({len(x)}, {m}) to match x and the outputs, "
+                         f"got shape {y.shape}")
+    return y
+
+
+def _rmse(pred, target):
+    return float(np.sqrt(np.mean((pred - target) ** 2)))
+
+
+def _check_and_revert(model, x, target, spline_pred, tolerance, rows):
+    """Revert fixed edges, most harmful first, until loss ≤ loss_before + tolerance·std(target)."""
+    rows.loss_before = _rmse(spline_pred, target)
+    rows.allowed = rows.loss_before + tolerance * float(np.std(target))
+    loss = _rmse(model.predict(x), target)
+    fixed = [k for k, row in enumerate(rows) if row.name is not None]
+    while loss > rows.allowed and fixed:
+        trials = []
+        for k in fixed:
+            row = rows[k]
+            symbolic = model.layers[row.l].symbolic
+            del symbolic[(row.i, row.j)]                               # the spline, put back
+            trials.append((_rmse(model.predict(x), target), k))
+            symbolic[(row.i, row.j)] = row.name
+        loss, k = min(trials)
+        row = rows[k]
+        del model.layers[row.l].symbolic[(row.i, row.j)]
+        rows[k] = row._replace(name=None)
+        rows.splines_left.append(SplineLeft(row.l, row.i, row.j, row.name, row.r2,
+                                            "reverted by the check"))
+        fixed.remove(k)
+    rows.loss_after = loss

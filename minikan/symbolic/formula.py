@@ -22,7 +22,10 @@ from minikan.symbolic.library import LIBRARY
 
 SNAP_DENOMINATORS = range(1, 13)     # p/q with q ≤ 12 counts as a "simple fraction"
 SNAP_PI_MULTIPLES = (1, 2, 3, 4, 6)  # kπ/q for these q counts as "a small multiple of π"
-SNAP_ROUNDS = 5                      # a snapped number can fold with others (π·(1/2)): repeat until stable
+# A snapped number can fold with others (π·(1/2)): repeat until stable. Exponents and
+# negligible terms are snapped in rounds of their own before coefficients (``_structure_first``),
+# so a formula needs about two rounds per level of nesting; 10 leaves room for five levels.
+SNAP_ROUNDS = 10
 
 
 def unfixed_edges(model):
@@ -80,6 +83,7 @@ def round_constants(expr, digits):
     Constants are folded first (see ``fold_constants``), so a coefficient is rounded once,
     not each of its factors: 3.3816·(0.6662·x)³ shows as 1.0·x³, not as 3.3816·(0.6662·x)³.
     Rounding can create new products that sympy folds; repeat until nothing changes.
+    Exponents and constants that round to 0 go first, as in ``snap_constants``.
     """
     for _ in range(SNAP_ROUNDS):
         expr = fold_constants(expr)
@@ -87,7 +91,7 @@ def round_constants(expr, digits):
         table = {f: r for f, r in table.items() if f != r}
         if not table:
             break
-        expr = expr.xreplace(table)
+        expr = expr.xreplace(_structure_first(table, expr))
     return expr
 
 
@@ -100,7 +104,18 @@ def fold_constants(expr):
     function call stays one edge of the KAN. sympy itself moves a float c out of exp(u + c)
     as the factor e^c; ``snap_constants`` deals with that factor.
     """
-    return sp.expand(expr, power_exp=False, log=False)
+    return sp.expand(_integer_exponents(expr), power_exp=False, log=False)
+
+
+def _integer_exponents(expr):
+    """expr with every float exponent that is a whole number (u**1.0, u**-2.0) made an integer.
+
+    exp(b·(a·log u)) reaches sympy as u**(a·b), a float power, and a float power of a sum is
+    never multiplied out: (4.0026·x1)**1.0 keeps its 4.0026 apart from the factor in front.
+    An integral float is that integer exactly, so this changes no value, only what folds.
+    """
+    return expr.replace(lambda e: e.is_Pow and e.exp.is_Float and float(e.exp).is_integer(),
+                        lambda e: sp.Pow(e.base, sp.Integer(int(e.exp))))
 
 
 def simple_value(v, tol):
@@ -129,8 +144,9 @@ def snap_constants(expr, tol):
        1.0000·x³, but 3.38158·(2/3·x)³ is 1.0019·x³;
     2. move constant factors of exp terms where they read best (``_snap_exp_factor``):
        1.0000003·exp(u) → exp(u), 1.64872·exp(u) → exp(u + 1/2);
-    3. snap every remaining float (``simple_value``). A float smaller than ``tol`` snaps to
-       0, so terms that cancel (up to the fit's error) vanish.
+    3. snap the remaining floats (``simple_value``): exponents and floats that snap to 0
+       alone if there are any (``_structure_first``), else all of them. A float smaller than
+       ``tol`` snaps to 0, so terms that cancel (up to the fit's error) vanish.
     A float near no simple value stays the float it was: snapping never rounds.
 
     Parameters: expr — sympy expression with float constants; tol — largest distance snapped.
@@ -142,10 +158,25 @@ def snap_constants(expr, tol):
         expr = expr.replace(lambda e: e.is_Mul or isinstance(e, sp.exp),
                             lambda e: _snap_exp_factor(e, tol))
         table = {f: s for f in expr.atoms(sp.Float) if (s := simple_value(float(f), tol)) is not None}
-        expr = expr.xreplace(table)
+        expr = expr.xreplace(_structure_first(table, expr))
         if expr == before:
             break
     return expr
+
+
+def _structure_first(table, expr):
+    """The part of a replacement table that changes the formula's structure, else all of it.
+
+    Snapping an exponent or dropping a negligible term changes what can fold:
+    0.3327·(4.0026·x1 − 9e-16)**1.0 / (1.3318·x2)**1.0 becomes 1.0000·x1/x2 only once the
+    1.0 is 1 and the 9e-16 is 0. A coefficient replaced in the same round is replaced alone,
+    and its error is then multiplied by the factors folded into it (1/3 · 4.0026/1.3318 =
+    1.0018, where the folded coefficient is 1.00000). So coefficients wait for a round in
+    which no exponent and no zero is left to replace.
+    """
+    exponents = {p.exp for p in expr.atoms(sp.Pow)}
+    structural = {f: s for f, s in table.items() if s == 0 or f in exponents}
+    return structural or table
 
 
 def _snap_exp_factor(term, tol):

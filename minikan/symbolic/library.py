@@ -238,6 +238,23 @@ for _p in [
 ]:
     LIBRARY[_p.name] = _p
 
+# ------------------------------------------------------------------ added for formula discovery
+# Functions of physics formulas (Feynman equations, KAN arXiv:2404.19756 Table 2) that no
+# affine map of the ones above gives: cosh and sinh (catenaries, relativistic rapidities,
+# (e^z ± e^−z)/2). Complexity 3, a composition of two steps, so that where a familiar function
+# fits as well (sinh(b·x) → x, cosh(b·x) → x² as b → 0; cosh(b·x + c) → e^{b·x+c}/2 as c → ∞),
+# the familiar one ranks first. Their arguments are clamped like exp's (EXP_MAX_ARG).
+# Already covered, through a·f(b·x + c) + d: a log or sqrt of a shifted argument (c), 1/x and
+# 1/x² (poles clamped), x⁴, exp(−x²) ("gaussian"); arccos = π/2 − arcsin and the logistic
+# 1/(1 + e^−z) = (1 + tanh(z/2))/2 are affine images of arcsin and tanh, so adding them
+# would only duplicate fits.
+_HYPERBOLIC = Domain(lo=-EXP_MAX_ARG, hi=EXP_MAX_ARG)
+for _p in [
+    _make("cosh", np.cosh, np.sinh, sp.cosh, 3, _HYPERBOLIC, EVEN),
+    _make("sinh", np.sinh, np.cosh, sp.sinh, 3, _HYPERBOLIC, ODD),
+]:
+    LIBRARY[_p.name] = _p
+
 
 def add_primitive(name, f, df, sympy, complexity, domain=None, *, parity=0, period=None,
                   antiperiod=None, overwrite=False):

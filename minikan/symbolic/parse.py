@@ -22,7 +22,7 @@ import sympy as sp
 
 FUNCTIONS = {sp.sin: "sin", sp.cos: "cos", sp.tan: "tan", sp.tanh: "tanh", sp.exp: "exp",
              sp.log: "log", sp.Abs: "abs", sp.sign: "sgn", sp.asin: "arcsin",
-             sp.atan: "arctan", sp.atanh: "arctanh"}
+             sp.atan: "arctan", sp.atanh: "arctanh", sp.cosh: "cosh", sp.sinh: "sinh"}
 POWERS = {2.0: "x^2", 3.0: "x^3", 4.0: "x^4", 5.0: "x^5", -1.0: "1/x", -2.0: "1/x^2",
           0.5: "sqrt", 1.5: "x^1.5", -0.5: "1/sqrt(x)"}
 SUPPORTED = ("sums, products, real constants, x**n for n in {2, 3, 4, 5, -1, -2, 1/2, 3/2, "

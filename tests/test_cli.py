@@ -36,7 +36,7 @@ def test_demo_quick_prints_a_formula(capsys, tmp_path):
 @pytest.mark.parametrize("argv", [[], ["nope"], ["demo", "--seed", "x"], ["fit", "d.csv"],
                                   ["fit", "d.csv", "--target", "y", "--out", "m.npz", "--width", "3,x"],
                                   ["fit", "d.csv", "--target", "y", "--out", "m.npz", "--steps", "0"],
-                                  ["fit", "d.csv", "--target", "y", "--out", "m.npz", "--lib", "sin,cosh"],
+                                  ["fit", "d.csv", "--target", "y", "--out", "m.npz", "--lib", "sin,nosuchfn"],
                                   ["fit", "d.csv", "--target", "y", "--out", "m.npz", "--refine", "10,x"]])
 def test_bad_arguments_exit_with_usage(argv, capsys):
     with pytest.raises(SystemExit) as exc:

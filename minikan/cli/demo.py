@@ -101,7 +101,7 @@ def cmd_demo(args):
         print(f"3. grid extension to G={G}: test RMSE {hist['test_loss'][-1]:.2e}")
     print("4. auto_symbolic:")
     for l, i, j, name, r2 in model.auto_symbolic(lib=DEMO_LIB):
-        print(f"   edge ({l},{i},{j}) -> {name:<6} R^2 = {r2:.8f}")
+        print(f"   edge ({l},{i},{j}) -> {name or 'spline':<6} R^2 = {r2:.8f}")
     hist = model.fit(data, steps=later, update_grid=False, log=args.log)
     print(f"5. fine-tune the affine parameters: test RMSE {hist['test_loss'][-1]:.2e}")
     print(f"\nformula (4 digits): {model.symbolic_formula(digits=4)[0]}")

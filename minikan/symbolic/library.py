@@ -250,8 +250,8 @@ for _p in [
 # would only duplicate fits.
 _HYPERBOLIC = Domain(lo=-EXP_MAX_ARG, hi=EXP_MAX_ARG)
 for _p in [
-    _make("cosh", np.cosh, np.sinh, sp.cosh, 3, _HYPERBOLIC, EVEN),
-    _make("sinh", np.sinh, np.cosh, sp.sinh, 3, _HYPERBOLIC, ODD),
+    _make("cosh", np.cosh, np.sinh, lambda u: sp.cosh(u), 3, _HYPERBOLIC, EVEN),
+    _make("sinh", np.sinh, np.cosh, lambda u: sp.sinh(u), 3, _HYPERBOLIC, ODD),
 ]:
     LIBRARY[_p.name] = _p
 

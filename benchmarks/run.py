@@ -22,8 +22,8 @@ Sections (``--only`` takes one name, or several separated by commas):
 - ``large``  — issue 17's workloads, [8,8,1] and [16,16,1] on 50 000 and 200 000 samples of
   Σ sin x_i, L-BFGS full batch and Adam batch = 1024, with and without the penalty, and a
   1 000 000-row Adam fit with batch 4096 and the penalty: seconds per step and peak RSS, one
-  subprocess per workload (``resource.getrusage``). pykan runs the 50 000-row rows (all with
-  ``--full``).
+  subprocess per workload (``resource.getrusage``), run with glibc's default malloc
+  settings (``_large_workloads`` says which rows run by default, with ``--quick``, ``--full``).
 
 Every time is a median; where two implementations are compared they alternate in rounds and
 the ratio is of the medians. On a machine shared with other work, wall times stretch with
@@ -202,16 +202,22 @@ def section_import(a):
 
 
 def _large_workloads(a):
-    rows = []
+    """Issue 17's grid. By default: every 50 000-row workload, the 200 000-row Adam ones and
+    the 1 000 000-row fit; pykan on [8, 8, 1] at 50 000 rows (issue 17's own workload).
+    ``--full`` adds the 200 000-row L-BFGS steps and pykan everywhere; ``--quick`` keeps
+    [8, 8, 1] at 50 000 rows and the 1 000 000-row fit, with fewer Adam steps."""
+    rows, pykan = [], not a.no_pykan and _pykan_importable()
     for n in (50000, 200000):
         for width in ([8, 8, 1], [16, 16, 1]):
             for opt, batch in (("LBFGS", -1), ("Adam", 1024)):
+                if a.quick and (n > 50000 or width[0] > 8):
+                    continue
+                if n > 50000 and opt == "LBFGS" and not a.full:
+                    continue
                 steps = 1 if opt == "LBFGS" else (5 if a.quick else 20)
                 for lamb in (0.0, 0.01):
-                    if a.quick and n > 50000:
-                        continue
                     impls = ["minikan"]
-                    if not a.no_pykan and (n <= 50000 or a.full) and _pykan_importable():
+                    if pykan and (a.full or (n == 50000 and width[0] == 8)):
                         impls.append("pykan")
                     rows.append(dict(width=width, n=n, opt=opt, batch=batch, lamb=lamb,
                                      steps=steps, impls=impls))
@@ -227,7 +233,8 @@ def section_large(a):
         for impl in spec["impls"]:
             res = json.loads(subprocess.run(
                 [sys.executable, __file__, "--worker", json.dumps({**row, "impl": impl})],
-                capture_output=True, text=True, cwd=ROOT, env=_env(), check=True).stdout)
+                capture_output=True, text=True, cwd=ROOT, env=_env(default_malloc=True),
+                check=True).stdout)
             row[f"{impl}_s"], row[f"{impl}_rss_mib"] = res["seconds"], res["rss_mib"]
         if "pykan_s" in row:
             row["ratio"] = row["pykan_s"] / row["minikan_s"]
@@ -259,8 +266,14 @@ def _pykan_importable():
     return _PYKAN
 
 
-def _env():
-    return {**os.environ, "PYTHONPATH": os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")])}
+def _env(default_malloc=False):
+    """This environment with the repository on PYTHONPATH; with ``default_malloc``, without
+    the MALLOC_* settings, which keep freed memory mapped and so inflate peak RSS: the large
+    workloads' peaks are what a user with glibc's defaults sees."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")])}
+    if default_malloc:
+        env = {key: v for key, v in env.items() if not key.startswith("MALLOC_")}
+    return env
 
 
 def _progress(msg):

@@ -18,8 +18,9 @@ from minikan.symbolic.ranking import WEIGHT_SIMPLE
 # With mini-batches, ``fit`` records its per-step metrics on a fixed subset of max(batch,
 # METRICS_MIN_ROWS) rows of the train and of the test set, so that a step's time and memory
 # follow the batch, not the dataset (a 1 000 000-row fit would otherwise run three full
-# forwards per step). 1000 rows give a loss estimate within a few per cent; full-batch fits
-# always use every row.
+# forwards per step). Measured on Σ sin x_i, [8, 8, 1] after 30 Adam steps on 50 000 rows,
+# seeds 0–4: the train RMSE on 1000 such rows is within 2.5 % of the full one (median; 4.7 %
+# at worst; 2.2 % / 3.5 % on 4096 rows). Full-batch fits always use every row.
 METRICS_MIN_ROWS = 1000
 
 

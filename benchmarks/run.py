@@ -281,9 +281,12 @@ def _progress(msg):
 
 
 def _fmt_row(row):
-    s = f"minikan {row['minikan_s'] * 1e3:.1f} ms/step"
+    s = f"minikan {row['minikan_s'] * 1e3:.1f} ms/step" + (
+        f" ({row['minikan_rss_mib']:.0f} MiB)" if "minikan_rss_mib" in row else "")
     if "pykan_s" in row:
-        s += f", pykan {row['pykan_s'] * 1e3:.1f} ms/step, ratio {row['ratio']:.1f}x"
+        s += f", pykan {row['pykan_s'] * 1e3:.1f} ms/step" + (
+            f" ({row['pykan_rss_mib']:.0f} MiB)" if "pykan_rss_mib" in row else "")
+        s += f", ratio {row['ratio']:.1f}x"
     return s
 
 

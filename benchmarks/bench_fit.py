@@ -79,6 +79,59 @@ def pykan_fit(dataset, steps):
     return seconds / steps, rmse
 
 
+def sum_sin(n_var, n, seed=0):
+    """y = Σ sin x_i on [-1, 1]^n_var, n train and min(n, 10000) test points (issue 17's data)."""
+    return create_dataset(lambda x: np.sin(x).sum(axis=1, keepdims=True), n_var=n_var,
+                          train_num=n, test_num=min(n, 10000), seed=seed)
+
+
+def workload_data(width, n, seed=0):
+    """exp(sin(πx) + y²) for 2 inputs (the KAN paper's example), Σ sin x_i otherwise."""
+    if width[0] == 2:
+        return create_dataset(F, n_var=2, train_num=n, test_num=1000, seed=seed)
+    return sum_sin(width[0], n, seed)
+
+
+def minikan_workload(dataset, width, G, opt, steps, lamb=0.0, batch=-1):
+    """(CPU seconds per step, test RMSE) of ``KAN(width, grid=G).fit`` on dataset.
+
+    CPU time (``time.process_time``), not wall time: on a machine shared with other work it
+    is what the step costs with a core to itself. Read it with OPENBLAS_NUM_THREADS=1 and
+    OMP_NUM_THREADS=1 (else it adds up the threads), and the same for both implementations.
+    """
+    model = KAN(list(width), grid=G, k=3, seed=0)
+    lr = 1.0 if opt == "LBFGS" else 0.01
+    t0 = time.process_time()
+    model.fit(dataset, opt=opt, steps=steps, lr=lr, lamb=lamb, batch=batch, log=0)
+    seconds = (time.process_time() - t0) / steps
+    # the test set only (as for pykan): a forward over a large train set would dominate peak RSS
+    pred = model(dataset["test_input"])
+    return seconds, float(np.sqrt(np.mean((pred - dataset["test_label"]) ** 2)))
+
+
+def pykan_workload(dataset, width, G, opt, steps, lamb=0.0, batch=-1):
+    """The same (CPU seconds per step, test RMSE) with pykan 0.2.8 (``model.fit``, same
+    optimiser, lr and batch), or None without torch and pykan. Its tqdm bar is discarded."""
+    try:
+        import torch
+        from kan import KAN as PyKAN
+    except ImportError:
+        return None
+    import contextlib
+    import io
+    torch.set_default_dtype(torch.float64)
+    ds = {key: torch.tensor(v) for key, v in dataset.items()}
+    lr = 1.0 if opt == "LBFGS" else 0.01
+    with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+        model = PyKAN(width=list(width), grid=G, k=3, seed=0, auto_save=False)
+        t0 = time.process_time()
+        model.fit(ds, opt=opt, steps=steps, lr=lr, lamb=lamb, batch=batch, log=steps + 1)
+        seconds = (time.process_time() - t0) / steps
+    with torch.no_grad():
+        rmse = torch.sqrt(torch.mean((model(ds["test_input"]) - ds["test_label"]) ** 2)).item()
+    return seconds, rmse
+
+
 def speed(steps, repeats):
     dataset = data(0)
     runs = [timed_fit(dataset, "LBFGS", steps, 1.0) for _ in range(repeats)]

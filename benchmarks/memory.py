@@ -25,19 +25,26 @@ def peak_mib(model, x, y, **kw):
     return peak / 2 ** 20
 
 
-def main():
+def measure(batch=20000, width=(8, 16, 1), G=10, unchunked=True):
+    """[(name, peak MiB)] of one objective evaluation: plain, (unchunked,) chunked penalty."""
     rng = np.random.default_rng(0)
-    batch, width, G = 20000, [8, 16, 1], 10
-    x = rng.uniform(-1, 1, (batch, width[0]))
-    y = np.sin(x.sum(axis=1, keepdims=True))
-    model = KAN(width, grid=G, k=3, seed=0)
-    edge_tensor = batch * width[0] * width[1] * 8 / 2 ** 20
+    x = rng.uniform(-1, 1, (batch, width[0]))                  # (batch, d)
+    y = np.sin(x.sum(axis=1, keepdims=True))                   # (batch, 1)
+    model = KAN(list(width), grid=G, k=3, seed=0)
     default = regularize.CHUNK_ELEMENTS
     rows = [("no regularisation", peak_mib(model, x, y))]
-    regularize.CHUNK_ELEMENTS = 10 ** 12                       # one slice: the whole tensor
-    rows.append(("lamb=0.01, unchunked", peak_mib(model, x, y, lamb=0.01)))
-    regularize.CHUNK_ELEMENTS = default
+    if unchunked:
+        regularize.CHUNK_ELEMENTS = 10 ** 12                   # one slice: the whole tensor
+        rows.append(("lamb=0.01, unchunked", peak_mib(model, x, y, lamb=0.01)))
+        regularize.CHUNK_ELEMENTS = default
     rows.append((f"lamb=0.01, chunked ({default} values per slice)", peak_mib(model, x, y, lamb=0.01)))
+    return rows
+
+
+def main():
+    batch, width, G = 20000, [8, 16, 1], 10
+    edge_tensor = batch * width[0] * width[1] * 8 / 2 ** 20
+    rows = measure(batch, width, G)
     print(f"width {width}, G={G}, batch {batch}; one (batch, in, out) float64 tensor of layer 0 = "
           f"{edge_tensor:.1f} MiB")
     for name, mib in rows:

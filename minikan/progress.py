@@ -11,7 +11,12 @@ QUIET_SECONDS = 2.0     # runs shorter than this show nothing
 
 
 class ProgressLine:
-    """Callable ``(step, steps, record)`` writing e.g. "step 12/50 | train 1.2e-02 | test 1.3e-02"."""
+    """Callable ``(step, steps, record)`` writing e.g.
+    "step 12/50 | 8.1 steps/s | train_loss 1.2e-02 | test_loss 1.3e-02".
+
+    Steps per second are the mean since the start of the fit (``record["time"]``, the
+    seconds ``train.fit`` stamps on each record), so a user can tell how long a run will take.
+    """
 
     def __init__(self, every=1, stream=None):
         self.every, self.stream = every, stream or sys.stderr
@@ -22,6 +27,8 @@ class ProgressLine:
         if time.perf_counter() - self.start < QUIET_SECONDS or (step % self.every and not last):
             return
         parts = [f"step {step + 1}/{steps}"]
+        if record.get("time", 0.0) > 0.0:
+            parts.append(f"{(step + 1) / record['time']:.3g} steps/s")
         parts += [f"{key} {value:.3e}" for key, value in record.items()
                   if key in ("train_loss", "test_loss", "reg")]
         self.stream.write("\r" + " | ".join(parts) + ("\n" if last else ""))

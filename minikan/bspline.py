@@ -147,7 +147,8 @@ def curve_to_coef(x, y, t, k):
     cutoff = max(B.shape[1:]) * np.finfo(float).eps * sv.max(axis=1, keepdims=True)
     sv_inv = np.divide(1.0, sv, out=np.zeros_like(sv), where=sv > cutoff)  # (in_dim, n_basis)
     coef = Vt.transpose(0, 2, 1) @ (sv_inv[:, :, None] * (U.transpose(0, 2, 1) @ Y))  # (in, nb, out)
-    return coef.transpose(0, 2, 1)                             # (in_dim, out_dim, n_basis)
+    # C order: the coefficients become trainable params, which users perturb through reshape(-1).
+    return np.ascontiguousarray(coef.transpose(0, 2, 1))      # (in_dim, out_dim, n_basis)
 
 
 def adaptive_knots(x, G, k, grid_eps=0.02):

@@ -31,6 +31,12 @@ def gradcheck_reports(seed=0):
                     gradcheck.check(mult, x, rng.normal(size=(6, 1)))))
     model = _perturbed(KAN([3, 4, 3, 1], grid=5, k=3, seed=seed), rng, 0.3)
     reports.append(("KAN [3, 4, 3, 1]", gradcheck.check(model, x, rng.normal(size=(6, 1)))))
+    sym = KAN([3, 3, 1], grid=4, k=3, seed=seed)
+    for l, i, j, name in ((0, 0, 1, "sin"), (0, 2, 0, "x^2"), (1, 1, 0, "tanh")):
+        sym.fix_symbolic(l, i, j, name, fit_params=False)
+    _perturbed(sym, rng, 0.3)                                   # after fixing: every (a, b, c, d) is live
+    reports.append(("KAN [3, 3, 1] with live symbolic edges (sin, x^2, tanh)",
+                    gradcheck.check(sym, x, rng.normal(size=(6, 1)))))
     y = rng.normal(size=(6, 1))
     reports.append(("training objective: MSE + L1 + entropy + coef penalties",
                     gradcheck.check_objective(model, x, y, lamb=0.01, lamb_coef=0.1, lamb_coefdiff=0.1)))

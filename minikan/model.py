@@ -102,9 +102,11 @@ class KAN:
     def _check_names(names, n):
         if names is None:
             return [f"x{i + 1}" for i in range(n)]
+        if isinstance(names, str):
+            raise TypeError(f"input_names must be a list of {n} strings, got the string {names!r}")
         names = list(names)
-        if len(names) != n or not all(isinstance(s, str) and s for s in names):
-            raise ValueError(f"input_names must be {n} non-empty strings, got {names!r}")
+        if len(names) != n or not all(isinstance(s, str) and s for s in names) or len(set(names)) != n:
+            raise ValueError(f"input_names must be {n} distinct non-empty strings, got {names!r}")
         return names
 
     def check_input(self, x, name="x"):
@@ -113,6 +115,8 @@ class KAN:
         x = validate.as_float_array(x, name, ndim=2, shape_hint=f"(batch, {d})")
         if x.shape[1] != d:
             raise ValueError(f"{name} must have shape (batch, {d}), got shape {x.shape}")
+        if len(x) == 0:
+            raise ValueError(f"{name} must hold at least one sample (batch >= 1), got shape {x.shape}")
         return x
 
     # ------------------------------------------------------------------ forward / backward
@@ -230,6 +234,7 @@ class KAN:
             (lamb_coef, "lamb_coef"), (lamb_coefdiff, "lamb_coefdiff"))))
         x, y, x_test, y_test = validate.check_dataset(
             dataset, loss_fn, self.layers[0].in_dim, self.layers[-1].out_dim)
+        validate.check_fit_options(lr, batch, len(x), update_grid, grid_update_num, stop_grid_update_step, log)
         self.train_input = x
         every = max(1, stop_grid_update_step // max(grid_update_num, 1))
 

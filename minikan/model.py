@@ -174,6 +174,9 @@ class KAN:
         ``regularize.py``'s. Returns (value, grads) with grads keyed as ``params``.
         """
         pred, inputs = self.forward_with_inputs(x)
+        if not np.isfinite(pred).all():     # an overflowing trial (line search, huge lr): say so, don't raise
+            self.grads = {key: np.full_like(p, np.nan) for key, p in self.params.items()}
+            return np.inf, self.grads
         value, dpred = losses.get_loss(loss_fn)(pred, y)
         dx_extra, reg_grads = None, None
         if lamb:
@@ -241,6 +244,7 @@ class KAN:
         def before_step(step, xb):
             if update_grid and step < stop_grid_update_step and step % every == 0:
                 self.update_grid(xb)
+                return True                 # knots moved: train.fit's older parameter snapshots are stale
 
         def metrics(step):
             return self._metrics(x, y, x_test, y_test, loss_fn, weights)
@@ -254,6 +258,9 @@ class KAN:
         out = {}
         for part, (xs, ys) in (("train", (x, y)), ("test", (x_test, y_test))):
             pred, layer_in = self.forward_with_inputs(xs)
+            if not np.isfinite(pred).all():                    # diverged: train.fit stops at the next step
+                acc = {} if loss_fn == "mse" else {"train_acc": 0.0, "test_acc": 0.0}
+                return {"train_loss": np.inf, "test_loss": np.inf, **acc, "reg": np.inf, "n_edges": 0}
             if part == "train":
                 inputs = layer_in                              # every layer's input, for the scores below
             if loss_fn == "mse":

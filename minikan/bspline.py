@@ -44,7 +44,11 @@ def find_interval(x, t, k):
     mu = np.empty(x.shape, dtype=np.intp)                   # (batch, in_dim)
     for i in range(x.shape[1]):                              # one sorted search per input grid
         mu[:, i] = np.searchsorted(t[i], x[:, i], side="right") - 1
-    mu[x == t[:, n_basis]] -= 1                              # close the base interval on the right
+    # Close the base interval on the right: x = t_{n_basis} belongs to the last interval of
+    # positive width before it (t_μ < t_{n_basis}), also when t_{n_basis} is a repeated knot.
+    end_mu = (t < t[:, n_basis:n_basis + 1]).sum(axis=1) - 1   # (in_dim,)
+    end = x == t[:, n_basis]                                 # (batch, in_dim)
+    mu[end] = np.broadcast_to(end_mu, x.shape)[end]
     inside = (mu >= 0) & (mu <= n_knots - 2)                 # (batch, in_dim)
     np.clip(mu, 0, n_knots - 2, out=mu)
     return mu, inside

@@ -16,6 +16,19 @@ from minikan.layer import KANLayer
 SMOOTH = ["x", "x^2", "x^3", "sin", "cos", "tanh", "exp", "arctan", "gaussian"]
 seeds = st.integers(0, 2**32 - 1)
 
+# A central difference of L carries rounding error ~ eps·|L|/h in every entry. Where a whole
+# array's gradient is itself that small (chains of products of tiny values, found by the long
+# profile: |∂L/∂θ| ~ 1e-7 with |L| ~ 1), the relative error measures only that noise; such a
+# row passes if its absolute error is below NOISE_FACTOR times the rounding bound. Every
+# other row must meet the project's relative bar, gradcheck.TOLERANCE = 1e-6.
+NOISE_FACTOR = 10.0
+
+
+def _assert_ok(report, loss_value):
+    noise = NOISE_FACTOR * np.finfo(float).eps * max(1.0, abs(loss_value)) / gradcheck.STEP
+    bad = [row for row in report.rows if row[3] >= report.tolerance and row[2] >= noise]
+    assert not bad, f"rounding bound {noise:.1e}\n{report.table()}"
+
 
 @st.composite
 def widths(draw, max_hidden=2):
@@ -55,16 +68,18 @@ def test_layer_backward(in_dim, out_dim, grid, k, batch, seed, n_sym):
         layer.params["sym_affine"][i, j] = rng.uniform(-1.2, 1.2, 4)
     layer.mask[rng.random((in_dim, out_dim)) < 0.3] = 0.0
     x = rng.uniform(-1.3, 1.3, (batch, in_dim))                # some points beyond the base interval
-    report = gradcheck.check(layer, x, rng.normal(size=(batch, out_dim)))
-    assert report.ok, report.table()
+    dout = rng.normal(size=(batch, out_dim))
+    report = gradcheck.check(layer, x, dout)
+    _assert_ok(report, np.sum(dout * layer.forward(x)))
 
 
 @given(models(max_grid=3), st.integers(1, 4))
 def test_model_backward(case, batch):
     model, rng = case
     x = rng.uniform(-1, 1, (batch, model.layers[0].in_dim))
-    report = gradcheck.check(model, x, rng.normal(size=(batch, model.layers[-1].out_dim)))
-    assert report.ok, report.table()
+    dout = rng.normal(size=(batch, model.layers[-1].out_dim))
+    report = gradcheck.check(model, x, dout)
+    _assert_ok(report, np.sum(dout * model(x)))
 
 
 @given(models(max_hidden=1, max_grid=3), st.integers(1, 4), st.floats(0.001, 1.0), st.floats(0.0, 2.0),
@@ -77,7 +92,8 @@ def test_objective_with_sparsity_penalty(case, batch, lamb, mu1, mu2, mu3, mu4, 
     y = rng.integers(0, m, batch) if loss_fn == "ce" else rng.normal(size=(batch, m))
     report = gradcheck.check_objective(model, x, y, loss_fn=loss_fn, lamb=lamb, lamb_l1=mu1, lamb_entropy=mu2,
                                        lamb_coef=mu3, lamb_coefdiff=mu4)
-    assert report.ok, report.table()
+    _assert_ok(report, model.objective(x, y, loss_fn=loss_fn, lamb=lamb, lamb_l1=mu1, lamb_entropy=mu2,
+                                       lamb_coef=mu3, lamb_coefdiff=mu4)[0])
     value = model.objective(x, y, loss_fn=loss_fn, lamb=lamb, lamb_l1=mu1, lamb_entropy=mu2)[0]
     assert value >= model.objective(x, y, loss_fn=loss_fn)[0] - 1e-12     # the penalty is ≥ 0
 

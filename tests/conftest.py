@@ -8,7 +8,7 @@ import os
 
 from hypothesis import HealthCheck, settings
 
-CI_EXAMPLES = 10       # per property test; the nine files then take ~10-20 s together
+CI_EXAMPLES = 10       # per property test: the three files take ~15-25 s together on 2 busy cores
 LONG_EXAMPLES = 300
 
 settings.register_profile("ci", max_examples=CI_EXAMPLES, deadline=None, derandomize=True,

@@ -82,7 +82,7 @@ def test_model_backward(case, batch):
     _assert_ok(report, np.sum(dout * model(x)))
 
 
-@given(models(max_hidden=1, max_grid=3), st.integers(1, 4), st.floats(0.001, 1.0), st.floats(0.0, 2.0),
+@given(models(max_hidden=1, max_grid=2), st.integers(1, 3), st.floats(0.001, 1.0), st.floats(0.0, 2.0),
        st.floats(0.0, 2.0), st.floats(0.0, 1.0), st.floats(0.0, 1.0), st.sampled_from(["mse", "ce"]))
 def test_objective_with_sparsity_penalty(case, batch, lamb, mu1, mu2, mu3, mu4, loss_fn):
     """ℓ = ℓ_pred + λ(μ₁ Σ|Φ|₁ + μ₂ Σ S(Φ) + μ₃ ΣC₁ + μ₄ ΣC₂), through the public objective."""
@@ -109,7 +109,10 @@ def test_losses(seed, n, m, scale):
     logits, labels = scale * rng.normal(size=(n, m)), rng.integers(0, m, n)
     ce, dlogits = losses.cross_entropy(logits, labels)
     numeric = gradcheck.numerical_grad_array(lambda: losses.cross_entropy(logits, labels)[0], logits, h=1e-6)
-    assert ce >= 0 and gradcheck.rel_error(dlogits, numeric) < 1e-6
+    # CE is computed from logits of size ~scale, so its rounding is ~eps·scale, not eps·CE: a
+    # saturated softmax (CE ~ 1e-5, found by the long profile) needs the absolute bound.
+    noise = NOISE_FACTOR * np.finfo(float).eps * max(1.0, np.abs(logits).max()) / 1e-6
+    assert ce >= 0 and (gradcheck.rel_error(dlogits, numeric) < 1e-6 or np.abs(dlogits - numeric).max() < noise)
     p = losses.softmax(logits)
     np.testing.assert_allclose(p.sum(axis=1), 1.0, atol=1e-12)
     assert (p >= 0).all()

@@ -59,8 +59,12 @@ def find_interval(x, t, k):
     mu = np.empty(x.shape, dtype=np.intp)                   # (batch, in_dim)
     for i in range(x.shape[1]):                              # one sorted search per input grid
         mu[:, i] = t[i].searchsorted(x[:, i], side="right")
-    mu -= 1 + (x == t[:, n_basis])                           # the last m with t_m ≤ x, and close
-                                                             # the base interval on the right
+    mu -= 1                                                  # the last m with t_m ≤ x
+    # Close the base interval on the right: x = t_{n_basis} belongs to the last interval of
+    # positive width before it (t_μ < t_{n_basis}), also when t_{n_basis} is a repeated knot.
+    end_mu = (t < t[:, n_basis:n_basis + 1]).sum(axis=1) - 1   # (in_dim,)
+    end = x == t[:, n_basis]                                 # (batch, in_dim)
+    mu[end] = np.broadcast_to(end_mu, x.shape)[end]
     inside = mu.view(np.uintp) <= n_knots - 2                # 0 ≤ μ ≤ n_knots - 2 (μ = -1 reads huge)
     np.clip(mu, 0, n_knots - 2, out=mu)
     return mu, inside
@@ -259,7 +263,8 @@ def curve_to_coef(x, y, t, k):
     cutoff = max(B.shape[1:]) * np.finfo(float).eps * sv.max(axis=1, keepdims=True)
     sv_inv = np.divide(1.0, sv, out=np.zeros_like(sv), where=sv > cutoff)  # (in_dim, n_basis)
     coef = Vt.transpose(0, 2, 1) @ (sv_inv[:, :, None] * (U.transpose(0, 2, 1) @ Y))  # (in, nb, out)
-    return coef.transpose(0, 2, 1)                             # (in_dim, out_dim, n_basis)
+    # C order: the coefficients become trainable params, which users perturb through reshape(-1).
+    return np.ascontiguousarray(coef.transpose(0, 2, 1))      # (in_dim, out_dim, n_basis)
 
 
 def adaptive_knots(x, G, k, grid_eps=0.02):

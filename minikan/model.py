@@ -117,9 +117,11 @@ class KAN:
     def _check_names(names, n, prefix="x", arg="input_names"):
         if names is None:
             return [f"{prefix}{i + 1}" for i in range(n)]
+        if isinstance(names, str):
+            raise TypeError(f"{arg} must be a list of {n} strings, got the string {names!r}")
         names = list(names)
-        if len(names) != n or not all(isinstance(s, str) and s for s in names):
-            raise ValueError(f"{arg} must be {n} non-empty strings, got {names!r}")
+        if len(names) != n or not all(isinstance(s, str) and s for s in names) or len(set(names)) != n:
+            raise ValueError(f"{arg} must be {n} distinct non-empty strings, got {names!r}")
         return names
 
     def check_input(self, x, name="x"):
@@ -128,6 +130,8 @@ class KAN:
         x = validate.as_float_array(x, name, ndim=2, shape_hint=f"(batch, {d})")
         if x.shape[1] != d:
             raise ValueError(f"{name} must have shape (batch, {d}), got shape {x.shape}")
+        if len(x) == 0:
+            raise ValueError(f"{name} must hold at least one sample (batch >= 1), got shape {x.shape}")
         return x
 
     # ------------------------------------------------------------------ forward / backward
@@ -212,6 +216,9 @@ class KAN:
         ``regularize.py``'s. Returns (value, grads) with grads keyed as ``params``.
         """
         pred, inputs = self.forward_with_inputs(x)
+        if not np.isfinite(pred).all():     # an overflowing trial (line search, huge lr): say so, don't raise
+            self.grads = {key: np.full_like(p, np.nan) for key, p in self.params.items()}
+            return np.inf, self.grads
         value, dpred = losses.get_loss(loss_fn)(pred, y)
         dx_extra, reg_grads = None, None
         if lamb:
@@ -274,6 +281,7 @@ class KAN:
             (lamb_coef, "lamb_coef"), (lamb_coefdiff, "lamb_coefdiff"))))
         x, y, x_test, y_test = validate.check_dataset(
             dataset, loss_fn, self.layers[0].in_dim, self.layers[-1].out_dim)
+        validate.check_fit_options(lr, batch, len(x), update_grid, grid_update_num, stop_grid_update_step, log)
         self.train_input = x
         every = max(1, stop_grid_update_step // max(grid_update_num, 1))
 
@@ -281,7 +289,7 @@ class KAN:
             if update_grid and step < stop_grid_update_step and step % every == 0:
                 layers = nodes.grid_update_layers(self.arities, first=step == 0)
                 self.update_grid(xb, layers)
-                return [f"layers.{l}.coef" for l in layers]            # refitted on new knots
+                return [f"layers.{l}.coef" for l in layers]    # refitted on new knots (non-empty: knots moved)
 
         rows = -1 if batch == -1 else max(batch, METRICS_MIN_ROWS)
         mx, my = _metric_rows(x, y, rows)                      # (≤ rows, d), (≤ rows, m)
@@ -299,6 +307,9 @@ class KAN:
         out = {}
         for part, (xs, ys) in (("train", (x, y)), ("test", (x_test, y_test))):
             pred, layer_in = self.forward_with_inputs(xs)
+            if not np.isfinite(pred).all():                    # diverged: train.fit stops at the next step
+                acc = {} if loss_fn == "mse" else {"train_acc": 0.0, "test_acc": 0.0}
+                return {"train_loss": np.inf, "test_loss": np.inf, **acc, "reg": np.inf, "n_edges": 0}
             if part == "train":
                 inputs = layer_in                              # every layer's input, for the scores below
             if loss_fn == "mse":

@@ -8,6 +8,7 @@ record, how progress is shown) comes in as callbacks.
 import signal
 import threading
 import time
+import warnings
 from collections import defaultdict
 
 import numpy as np
@@ -16,6 +17,10 @@ from minikan import validate
 from minikan.optim import LBFGS, Adam
 
 OPTIMIZERS = ("LBFGS", "Adam")
+
+
+class DivergenceWarning(RuntimeWarning):
+    """Training stopped because the objective or a parameter became NaN or inf."""
 
 # pykan's L-BFGS settings, so that one step here is one step there: 20 iterations and at
 # most 25 objective evaluations per step, history 10, and tolerances so small that a
@@ -87,8 +92,9 @@ def fit(model, x, y, opt="LBFGS", steps=100, lr=1.0, batch=-1, seed=0, objective
     objective_kwargs : dict, optional
         Passed to every ``objective`` call (loss name, regularisation weights).
     before_step : callable, optional
-        ``before_step(step, x_batch)``, called before each step (e.g. grid updates); it may
-        return the keys of params whose entries it re-expressed, so Adam resets their moments.
+        ``before_step(step, x_batch)``, called before each step (e.g. grid updates). It
+        returns the keys of params whose entries it re-expressed on new knots (or nothing):
+        Adam resets their moments, and parameters saved before it no longer fit the model.
     metrics : callable, optional
         ``metrics(step) -> dict`` of values recorded after each step (e.g. test loss).
     progress : callable, optional
@@ -100,6 +106,17 @@ def fit(model, x, y, opt="LBFGS", steps=100, lr=1.0, batch=-1, seed=0, objective
         ``objective`` (before the step), ``time`` (seconds since the start) and every key
         ``metrics`` returns. Ctrl-C ends the loop after the current step; the history so
         far is returned.
+
+    Divergence: after every step the objective value and gradient at the step's start,
+    and every parameter after it, are checked. If any is NaN or inf (a learning rate
+    far too large: the optimisers themselves refuse a non-finite update, so without
+    this check training would stall silently), training stops with a
+    ``DivergenceWarning`` and the parameters are put back to the last ones known to
+    give a finite objective: those before this step if the step wrote a non-finite
+    parameter, else those before the previous step (whose history row, computed at the
+    diverged parameters, is dropped) — or, if the state changed in between
+    (``before_step``), those before this step, which are finite. Nothing non-finite is
+    ever left in ``params``. This check is the loop's, so it holds for any optimiser.
     """
     rng = validate.as_rng(seed)
     n = len(x)
@@ -107,21 +124,41 @@ def fit(model, x, y, opt="LBFGS", steps=100, lr=1.0, batch=-1, seed=0, objective
     kwargs = objective_kwargs or {}
     history = defaultdict(list)
     start = time.perf_counter()
+    prev = None                       # params before the previous step, while they still fit the model
     with _StopOnInterrupt() as interrupt:
         for step in range(steps):
             rows = slice(None) if batch < 0 or batch >= n else rng.choice(n, batch, replace=False)
             xb, yb = x[rows], y[rows]
             if before_step is not None:
                 changed = before_step(step, xb)
-                # Arrays the callback re-expressed (a grid update's refitted coefficients) lose
-                # their Adam moments, which described the old basis (optim/adam.py, Notes).
-                # L-BFGS keeps its curvature pairs, as torch's does under pykan.
-                if changed and isinstance(optimizer, Adam):
-                    optimizer.reset(changed)
-            value = optimizer.step(lambda: model.objective(xb, yb, **kwargs))
+                if changed:
+                    prev = None                 # knots moved: older parameter snapshots are stale
+                    # Arrays the callback re-expressed (a grid update's refitted coefficients)
+                    # lose their Adam moments, which described the old basis (optim/adam.py,
+                    # Notes). L-BFGS keeps its curvature pairs, as torch's does under pykan.
+                    if isinstance(optimizer, Adam):
+                        optimizer.reset(changed)
+            # The copy and the finiteness check below cost < 1% of one Adam step (measured on
+            # 1000 samples: 0.8% for [2, 5, 1], 0.7% for [4, 10, 10, 1]), less for L-BFGS.
+            snap = {key: p.copy() for key, p in model.params.items()}
+            start_ok = []             # is the step's first evaluation (value and gradient) finite?
+
+            def closure():
+                v, g = model.objective(xb, yb, **kwargs)
+                if not start_ok:
+                    start_ok.append(bool(np.isfinite(v) and all(np.isfinite(a).all() for a in g.values())))
+                return v, g
+            # Overflow inside a diverging step is expected and handled below, with one clear warning.
+            with np.errstate(over="ignore", invalid="ignore"):
+                value = optimizer.step(closure)
+            if not (start_ok[0] and all(np.isfinite(p).all() for p in model.params.values())):
+                _stop_diverged(model, step, start_ok[0], snap, prev, history)
+                break
+            prev = snap
             record = {"objective": float(value), "time": time.perf_counter() - start}
             if metrics is not None:
-                record.update(metrics(step))
+                with np.errstate(over="ignore", invalid="ignore"):   # diverged params: caught next step
+                    record.update(metrics(step))
             for key, v in record.items():
                 history[key].append(v)
             if progress is not None:
@@ -129,3 +166,19 @@ def fit(model, x, y, opt="LBFGS", steps=100, lr=1.0, batch=-1, seed=0, objective
             if interrupt.stop:
                 break
     return {key: np.asarray(v) for key, v in history.items()}
+
+
+def _stop_diverged(model, step, start_ok, snap, prev, history):
+    """Put back the last parameters with a finite objective and warn (see ``fit``)."""
+    if start_ok or prev is None:
+        back, when = snap, f"before step {step}"
+    else:
+        back, when = prev, f"before step {step - 1}"
+        for v in history.values():
+            v.pop()                   # the row of step - 1 was measured at the diverged parameters
+    for key, p in model.params.items():
+        p[...] = back[key]
+    what = "a parameter became NaN or inf" if start_ok else "the objective or its gradient is NaN or inf"
+    warnings.warn(f"training stopped at step {step}: {what}; the parameters are restored to those {when} "
+                  "(finite). Lower lr, or use L-BFGS, which shrinks its step instead.",
+                  DivergenceWarning, stacklevel=3)

@@ -255,6 +255,8 @@ def check_dataset(dataset, loss_fn, n_in, n_out):
         x = as_float_array(dataset[f"{part}_input"], f"{part}_input", ndim=2, shape_hint=f"(n, {n_in})")
         if x.shape[1] != n_in:
             raise ValueError(f"{part}_input must have shape (n, {n_in}) for this model, got shape {x.shape}")
+        if len(x) == 0:
+            raise ValueError(f"{part}_input must hold at least one sample, got shape {x.shape}")
         name = f"{part}_label"
         if loss_fn in ("ce", "cross_entropy"):
             y = as_class_labels(dataset[name], name, n_classes=n_out)
@@ -269,3 +271,24 @@ def check_dataset(dataset, loss_fn, n_in, n_out):
                              f"got {len(x)} and {len(y)}")
         out += [x, y]
     return tuple(out)
+
+
+def check_fit_options(lr, batch, n_train, update_grid, grid_update_num, stop_grid_update_step, log):
+    """Raise unless ``KAN.fit``'s options are usable on a training set of ``n_train`` rows.
+
+    ``lr`` must be > 0 (0 would train nothing, silently); ``batch`` -1 (full batch) or an
+    int in [1, n_train] (a batch larger than the data is a mistake, not a full batch);
+    ``update_grid`` a bool; ``grid_update_num`` ≥ 1; ``stop_grid_update_step`` ≥ 0; ``log`` ≥ 0.
+    """
+    if check_real(lr, "lr", minimum=0.0) == 0.0:
+        raise ValueError("lr must be > 0, got 0.0")
+    if isinstance(batch, bool) or not isinstance(batch, numbers.Integral):
+        raise TypeError(f"batch must be -1 (full batch) or a positive int, got {batch!r} ({type(batch).__name__})")
+    if batch != -1 and not 1 <= batch <= n_train:
+        raise ValueError(f"batch must be -1 (full batch) or an int in [1, {n_train}] (the training "
+                         f"samples), got {batch}")
+    if not isinstance(update_grid, (bool, np.bool_)):
+        raise TypeError(f"update_grid must be True or False, got {update_grid!r} ({type(update_grid).__name__})")
+    check_positive_int(grid_update_num, "grid_update_num")
+    check_int(stop_grid_update_step, "stop_grid_update_step", minimum=0)
+    check_int(log, "log", minimum=0)

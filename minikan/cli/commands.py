@@ -113,7 +113,8 @@ def _pipeline(data, args, inputs, outputs):
         print(f"   grid extension to G={G}: {_score(model, data)}")
     if args.symbolic:
         rows = model.auto_symbolic(lib=_names(args.lib))
-        print("3. auto_symbolic: " + ", ".join(f"({l},{i},{j}) {name or 'spline kept'} R^2={r2:.6f}" for l, i, j, name, r2 in rows))
+        print("3. auto_symbolic: " + ", ".join(f"({l},{i},{j}) {name or 'spline kept'} R^2={r2:.6f}"
+                                               for l, i, j, name, r2 in rows))
         model.fit(data, update_grid=False, **fit)
         print(f"4. fine-tune the affine parameters: {_score(model, data)}")
         if args.prune:

@@ -111,7 +111,7 @@ def fix_symbolic(model, l, i, j, name, fit_params=True, x=None):
     With ``fit_params`` the affine parameters are fitted to the current spline on the
     data; otherwise the edge becomes exactly f(x) (a, b, c, d = 1, 1, 0, 0).
     """
-    if name not in LIBRARY:
+    if not isinstance(name, str) or name not in LIBRARY:
         raise ValueError(f"name must be a library function ({', '.join(LIBRARY)}), got {name!r}")
     layer = _check_edge(model, l, i, j)
     if fit_params:

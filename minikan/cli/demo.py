@@ -49,7 +49,7 @@ def gradcheck_reports(seed=0):
     for l, i, j, name in ((0, 0, 0, "cosh"), (0, 1, 1, "sinh"), (0, 2, 0, "sin"), (1, 1, 0, "exp")):
         sym.fix_symbolic(l, i, j, name, fit_params=False)     # a·f(b·x + c) + d, then moved off 1, 1, 0, 0
         sym.layers[l].params["sym_affine"][i, j] += rng.uniform(-0.3, 0.3, 4)
-    reports.append(("KAN [3, 2, 1] with symbolic edges cosh, sinh, sin, exp",
+    reports.append(("KAN [3, 2, 1] with live symbolic edges cosh, sinh, sin, exp",
                     gradcheck.check(_perturbed(sym, rng, 0.1), x, rng.normal(size=(6, 1)))))
     return reports
 

@@ -134,7 +134,12 @@ def curve_to_coef(x, y, t, k):
 
     Math: c_{i,j} = argmin_c Σ_s (Σ_m c_m B_m(x_{s,i}) - y_{s,i,j})² = B_i⁺ y_{i,j}   [KAN §2.4]
     The pseudo-inverse gives the minimum-norm answer when a basis function sees no sample
-    (a fine grid on few points), where the normal equations would be singular.
+    (a fine grid on few points), where the normal equations would be singular; such a
+    coefficient is then 0, not the curve, so ``KANLayer.refined`` adds ``base_points``.
+    On quantile knots the problems are well-conditioned: 1000 uniform samples, margin
+    included, cond(B) = 42, 55, 96, 210 at G = 5, 20, 50, 100 (18 and 8 samples in the
+    emptiest interval at 50 and 100) — pykan's ``torch.linalg.lstsq`` gives the same
+    coefficients to 4e-14.
     Parameters: x (batch, in_dim); y (batch, in_dim, out_dim); t (in_dim, n_knots).
     Returns: coef (in_dim, out_dim, n_basis).
     """
@@ -223,6 +228,22 @@ def base_points(t, k, per_interval=4):
     u = (np.arange(per_interval) + 0.5) / per_interval         # (P,)
     z = base[:, :-1, None] + np.diff(base, axis=1)[:, :, None] * u   # (in_dim, G, P)
     return z.reshape(base.shape[0], -1).T                      # (G·P, in_dim)
+
+
+def cover_samples(t, k, x, margin=0.0):
+    """``t`` with its end base knots moved out, where needed, to cover x and its margin.
+
+    Inputs drift during training after the last grid update (measured: 7 of 1000 training
+    inputs of a hidden layer past its base interval after 150 more L-BFGS steps); a refine
+    that kept the old ends would fit them on the old spline's fall-off with a finer one.
+    Only the two end intervals widen, so a refined grid still nests the old spline inside.
+    Parameters: t (in_dim, G + 2k + 1); x (batch, in_dim).  Returns: t' of the same shape.
+    """
+    ends = adaptive_knots(x, 1, 0, 1.0, margin)                # (in_dim, 2): [lo, hi] with margin
+    base = t[:, k:t.shape[1] - k].copy()                       # (in_dim, G + 1)
+    base[:, 0] = np.minimum(base[:, 0], ends[:, 0])
+    base[:, -1] = np.maximum(base[:, -1], ends[:, 1])
+    return extend_knots(base, k)
 
 
 def refine_knots(t, k, G_new):

@@ -235,7 +235,8 @@ class KANLayer:
     def refined(self, new_grid, x):
         """A copy on a grid of ``new_grid`` intervals, its splines fitted to these [KAN §2.4].
 
-        The base interval is kept (``bspline.refine_knots``), margins included. The fit is
+        The base interval is kept (``bspline.refine_knots``), margins included, and widened
+        where x has drifted past it (``bspline.cover_samples``). The fit is
         least squares on the samples x (batch, in_dim) plus ``bspline.base_points`` of the
         new grid, where the old spline is known too: samples alone leave the margins and
         sparse tails to extrapolation (measured on skewed samples, 10 → 23 intervals: 4e-4
@@ -243,7 +244,8 @@ class KANLayer:
         """
         validate.check_positive_int(new_grid, "new_grid")
         new = self.copy()
-        new.knots = bspline.refine_knots(self.knots, self.k, new_grid)
+        new.knots = bspline.cover_samples(bspline.refine_knots(self.knots, self.k, new_grid), self.k, x,
+                                          bspline.GRID_MARGIN)
         xf = np.concatenate([x, bspline.base_points(new.knots, self.k, self.k + 1)])  # (batch + G(k+1), in)
         new.params["coef"] = bspline.curve_to_coef(xf, self.spline_values(xf), new.knots, self.k)
         return new

@@ -115,3 +115,19 @@ def test_refine_to_a_grid_that_does_not_nest_is_close_everywhere():
     z = base_interval(layer)
     # measured 1.7e-3 (samples only: 4.3e-3): the old cubic pieces' knots are not among the new ones
     assert rel_error(fine.spline_values(z), layer.spline_values(z)) < 5e-3
+
+
+def test_refine_covers_inputs_that_drifted_past_the_base_interval():
+    # after the last grid update, training moves a hidden layer's inputs; refine widens the
+    # end intervals to cover them, and fits the old spline there too (its fall-off included,
+    # which is what those inputs were trained with)
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-1, 1, (1000, 1))
+    layer = smooth_layer(x, G=20)
+    drifted = x * 1.01                                                    # 1% past each end
+    assert (drifted.max() > layer.knots[0, -4]) and (drifted.min() < layer.knots[0, 3])
+    fine = layer.refined(50, drifted)
+    assert fine.knots[0, 3] < drifted.min() and fine.knots[0, -4] > drifted.max()
+    assert (np.diff(fine.knots, axis=1) > 0).all()
+    # measured 3.7e-6 (keeping the old ends: 1.7e-5)
+    assert rel_error(fine.spline_values(drifted), layer.spline_values(drifted)) < 1e-5

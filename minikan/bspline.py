@@ -236,13 +236,15 @@ def cover_samples(t, k, x, margin=0.0):
     Inputs drift during training after the last grid update (measured: 7 of 1000 training
     inputs of a hidden layer past its base interval after 150 more L-BFGS steps); a refine
     that kept the old ends would fit them on the old spline's fall-off with a finer one.
-    Only the two end intervals widen, so a refined grid still nests the old spline inside.
+    Only an end that some x lies past moves (then to the margin beyond x); otherwise the
+    knots are unchanged, so a refined grid still nests the old spline.
     Parameters: t (in_dim, G + 2k + 1); x (batch, in_dim).  Returns: t' of the same shape.
     """
     ends = adaptive_knots(x, 1, 0, 1.0, margin)                # (in_dim, 2): [lo, hi] with margin
     base = t[:, k:t.shape[1] - k].copy()                       # (in_dim, G + 1)
-    base[:, 0] = np.minimum(base[:, 0], ends[:, 0])
-    base[:, -1] = np.maximum(base[:, -1], ends[:, 1])
+    out_lo, out_hi = x.min(axis=0) < base[:, 0], x.max(axis=0) > base[:, -1]   # (in_dim,) drifted
+    base[:, 0] = np.where(out_lo, np.minimum(base[:, 0], ends[:, 0]), base[:, 0])
+    base[:, -1] = np.where(out_hi, np.maximum(base[:, -1], ends[:, 1]), base[:, -1])
     return extend_knots(base, k)
 
 

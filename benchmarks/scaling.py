@@ -145,6 +145,7 @@ def plot(results, path, title):
     rows = next(iter(results.values()))
     N = np.array([rows[1][1], rows[-1][1]], dtype=float)                # anchored at the 2nd grid
     ax.loglog(N, rows[1][3] * (N / N[0]) ** -4.0, "k--", label=r"$N^{-4}$")
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())   # only 10^k labels
     ax.set_xlabel("number of parameters N")
     ax.set_ylabel("RMSE")
     ax.set_title(title, fontsize=9)

@@ -124,10 +124,10 @@ def test_refine_covers_inputs_that_drifted_past_the_base_interval():
     rng = np.random.default_rng(5)
     x = rng.uniform(-1, 1, (1000, 1))
     layer = smooth_layer(x, G=20)
-    drifted = x * 1.01                                                    # 1% past each end
+    drifted = x * 1.03                                                    # 3% past each end
     assert (drifted.max() > layer.knots[0, -4]) and (drifted.min() < layer.knots[0, 3])
     fine = layer.refined(50, drifted)
     assert fine.knots[0, 3] < drifted.min() and fine.knots[0, -4] > drifted.max()
     assert (np.diff(fine.knots, axis=1) > 0).all()
-    # measured 3.7e-6 (keeping the old ends: 1.7e-5)
-    assert rel_error(fine.spline_values(drifted), layer.spline_values(drifted)) < 1e-5
+    # measured 2.2e-4 (keeping the old ends: 2.7e-3)
+    assert rel_error(fine.spline_values(drifted), layer.spline_values(drifted)) < 1e-3

@@ -272,19 +272,32 @@ class KANLayer:
     def update_grid(self, x, grid_eps=0.02):
         """Move the knots to the samples x (batch, in_dim) and refit c so each spline is kept.
 
-        [KAN §2.4] New knots by ``bspline.adaptive_knots``; the coefficients are the
-        least-squares fit of the old splines on x, so φ changes only by the fit error.
+        [KAN §2.4] New knots by ``bspline.adaptive_knots`` with the margin
+        ``bspline.GRID_MARGIN``: the base interval covers the samples and about four sample
+        spacings beyond each end, where unseen inputs from the same distribution still fall
+        (past the base interval a fine-grid spline drops off towards zero). The coefficients
+        are the least-squares fit of the old splines on x, so φ changes only by the fit error.
         """
         y = self.spline_values(x)                                          # (batch, in, out)
-        self.knots = bspline.adaptive_knots(x, self.grid, self.k, grid_eps)
+        self.knots = bspline.adaptive_knots(x, self.grid, self.k, grid_eps, bspline.GRID_MARGIN)
         self.params["coef"][...] = bspline.curve_to_coef(x, y, self.knots, self.k)
 
     def refined(self, new_grid, x):
-        """A copy on a grid of ``new_grid`` intervals, its splines fitted to these on x [KAN §2.4]."""
+        """A copy on a grid of ``new_grid`` intervals, its splines fitted to these [KAN §2.4].
+
+        The base interval is kept (``bspline.refine_knots``), margins included, and widened
+        where x has drifted past it (``bspline.cover_samples``). The fit is
+        least squares on the samples x (batch, in_dim) plus ``bspline.base_points`` of the
+        new grid, where the old spline is known too: samples alone leave the margins and
+        sparse tails to extrapolation (measured on skewed samples, 10 → 23 intervals: 4e-4
+        relative error there; with the points, 4e-6).
+        """
         validate.check_positive_int(new_grid, "new_grid")
         new = self.copy()
-        new.knots = bspline.refine_knots(self.knots, self.k, new_grid)
-        new.params["coef"] = bspline.curve_to_coef(x, self.spline_values(x), new.knots, self.k)
+        new.knots = bspline.cover_samples(bspline.refine_knots(self.knots, self.k, new_grid), self.k, x,
+                                          bspline.GRID_MARGIN)
+        xf = np.concatenate([x, bspline.base_points(new.knots, self.k, self.k + 1)])  # (batch + G(k+1), in)
+        new.params["coef"] = bspline.curve_to_coef(xf, self.spline_values(xf), new.knots, self.k)
         return new
 
     def restrict(self, rows, cols):

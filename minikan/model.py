@@ -157,18 +157,21 @@ class KAN:
 
     # ------------------------------------------------------------------ training objective
     def objective(self, x, y, loss_fn="mse", lamb=0.0, lamb_l1=1.0, lamb_entropy=2.0,
-                  lamb_coef=0.0, lamb_coefdiff=0.0):
+                  lamb_coef=0.0, lamb_coefdiff=0.0, reg_metric="l1"):
         """Training objective ℓ = ℓ_pred + λ(μ₁ Σ|Φ|₁ + μ₂ Σ S(Φ) + μ₃ Σ C₁ + μ₄ Σ C₂), and its gradient.
 
         [KAN §2.5.1, eq. 2.20; DESIGN.md] ℓ_pred is the MSE or cross-entropy of ``losses.py``;
         the penalty and its exact gradient, through every layer's inputs, are
-        ``regularize.py``'s. Returns (value, grads) with grads keyed as ``params``.
+        ``regularize.py``'s; ``reg_metric`` picks the edge score (``regularize.METRICS``).
+        Returns (value, grads) with grads keyed as ``params``.
         """
         pred = self.forward(x)
         value, dpred = losses.get_loss(loss_fn)(pred, y)
         dx_extra, reg_grads = None, None
         if lamb:
-            weights = regularize.Weights(lamb, lamb_l1, lamb_entropy, lamb_coef, lamb_coefdiff)
+            validate.check_choice(reg_metric, "reg_metric", regularize.METRICS)
+            weights = regularize.Weights(lamb, lamb_l1, lamb_entropy, lamb_coef, lamb_coefdiff,
+                                         reg_metric)
             reg, dx_extra, reg_grads = regularize.penalty_and_grads(self.layers, self._cache[0], weights)
             value += reg
         self.backward(dpred, dx_extra)
@@ -201,12 +204,12 @@ class KAN:
     # ------------------------------------------------------------------ training
     def fit(self, dataset, opt="LBFGS", steps=100, lr=1.0, batch=-1, loss_fn="mse", lamb=0.0,
             lamb_l1=1.0, lamb_entropy=2.0, lamb_coef=0.0, lamb_coefdiff=0.0, update_grid=True,
-            grid_update_num=10, stop_grid_update_step=50, log=1, seed=0):
+            grid_update_num=10, stop_grid_update_step=50, log=1, seed=0, reg_metric="l1"):
         """Train on ``dataset`` (``create_dataset``'s dict); returns the history of per-step arrays.
 
         Arguments mirror pykan's ``fit``. ``lamb``… are the sparsity weights of
-        ``objective``; with ``update_grid`` the knots follow the batch ``grid_update_num``
-        times, evenly spaced over the first ``stop_grid_update_step`` steps (KAN §2.4).
+        ``objective``, ``reg_metric`` its edge score; with ``update_grid`` the knots follow
+        the batch ``grid_update_num`` times, evenly spaced over the first ``stop_grid_update_step`` steps (KAN §2.4).
         ``log=0`` silences the progress line (else it is shown every ``log`` steps once a
         run takes more than a couple of seconds). History keys: train_loss, test_loss
         (RMSE, or mean cross-entropy), train_acc/test_acc for "ce", reg (the penalty),
@@ -222,7 +225,8 @@ class KAN:
             raise ValueError(f"batch must be -1 (full batch) or a positive int, got {batch!r}")
         weights = regularize.Weights(*(validate.check_real(v, name, minimum=0.0) for v, name in (
             (lamb, "lamb"), (lamb_l1, "lamb_l1"), (lamb_entropy, "lamb_entropy"),
-            (lamb_coef, "lamb_coef"), (lamb_coefdiff, "lamb_coefdiff"))))
+            (lamb_coef, "lamb_coef"), (lamb_coefdiff, "lamb_coefdiff"))),
+            validate.check_choice(reg_metric, "reg_metric", regularize.METRICS))
         x, y, x_test, y_test = validate.check_dataset(
             dataset, loss_fn, self.layers[0].in_dim, self.layers[-1].out_dim)
         self.train_input = x
@@ -253,8 +257,10 @@ class KAN:
                 out[f"{part}_loss"] = losses.cross_entropy(pred, ys)[0]
                 out[f"{part}_acc"] = losses.accuracy(pred, ys)
         A = [regularize.edge_l1(layer, xl) for layer, xl in zip(self.layers, inputs)]
-        out["reg"] = regularize.penalty_value(self.layers, A, w)
         out["n_edges"] = int(sum((a > prune.EDGE_TH).sum() for a in A))
+        if w.reg_metric != "l1":
+            A = [regularize.edge_scores(layer, xl, w.reg_metric) for layer, xl in zip(self.layers, inputs)]
+        out["reg"] = regularize.penalty_value(self.layers, A, w)
         return out
 
     def data_x(self, x=None):
@@ -280,10 +286,10 @@ class KAN:
         from minikan import prune
         return prune.scores(self, self.data_x(x), mode)
 
-    def prune(self, node_th=1e-2, edge_th=3e-2, x=None, mode="l1"):
+    def prune(self, node_th=1e-2, edge_th=3e-2, x=None, mode="l1", keep_strongest=True):
         """A new, smaller model without weak nodes and edges (``prune.prune``); self is unchanged."""
         from minikan import prune
-        return prune.prune(self, node_th, edge_th, x, mode)
+        return prune.prune(self, node_th, edge_th, x, mode, keep_strongest)
 
     def prune_input(self, threshold=3e-2, x=None):
         """A new model without the inputs none of whose edges matter; names are kept."""

@@ -139,12 +139,45 @@ def test_bad_thresholds_are_rejected(kwargs, error, name):
     assert_same_state(state(model), before)
 
 
-def test_pruning_every_hidden_node_is_an_error_not_an_empty_layer():
+def test_thresholds_that_empty_a_layer_keep_its_strongest_node_with_a_warning():
+    model = perturbed([2, 3, 1])
+    x = inputs(2)
+    s = prune.scores(model, x)
+    before = state(model)
+    with pytest.warns(RuntimeWarning, match="every node of hidden layer 1; kept its strongest node"):
+        new = model.prune(node_th=1e6, edge_th=1e6, x=x)
+    assert_same_state(state(model), before)
+    assert new.width == [[2, 0], [1, 0], [1, 0]]
+    n = int(np.argmax(s["node"][1]))
+    best_in = int(np.argmax(s["edge"][0][:, n]))
+    np.testing.assert_array_equal(new.layers[0].mask[:, 0], np.eye(2)[best_in])   # its strongest edge in
+    np.testing.assert_array_equal(new.layers[1].mask, [[1.0]])
+    masked = model.copy()                               # = the original with everything else masked
+    masked.layers[0].mask[:] = 0.0
+    masked.layers[0].mask[best_in, n] = 1.0
+    masked.layers[1].mask[:] = 0.0
+    masked.layers[1].mask[n, 0] = 1.0
+    same_outputs(new(x), masked(x))
+
+
+def test_emptying_a_layer_is_an_error_when_asked_not_to_keep_the_strongest():
     model = perturbed([2, 3, 1])
     before = state(model)
     with pytest.raises(ValueError, match="every node of hidden layer 1"):
-        model.prune(node_th=1e6, x=inputs(2))
+        model.prune(node_th=1e6, x=inputs(2), keep_strongest=False)
     assert_same_state(state(model), before)
+    with pytest.raises(TypeError, match="keep_strongest"):
+        model.prune(x=inputs(2), keep_strongest="yes")
+
+
+def test_keep_strongest_in_a_deep_model_keeps_a_path_to_the_output():
+    model = perturbed([2, 3, 3, 1])
+    x = inputs(2)
+    with pytest.warns(RuntimeWarning):
+        new = model.prune(node_th=1e6, edge_th=1e6, x=x)
+    assert [w[0] for w in new.width] == [2, 1, 1, 1]
+    assert all(layer.mask.any() for layer in new.layers)
+    assert np.std(new(x)) > 0
 
 
 def test_prune_without_samples_says_pass_x_or_fit():

@@ -3,6 +3,7 @@
     PYTHONPATH=. python benchmarks/discovery.py [--recipe manual|discover] [--seeds 0 1 2]
         [--formulas exp_sin product ...] [--jobs 2] [--fit-kw '{"lamb_entropy": 0}']
         [--prune-kw '{}'] [--out benchmarks/out/discovery.json]
+    PYTHONPATH=. python benchmarks/discovery.py --compare a.json b.json   # side by side
 
 Each run (formula, seed) samples 1000 training and 1000 test points (``create_dataset``,
 data seed = run seed) and runs one recipe:
@@ -227,6 +228,26 @@ def table(runs, seeds):
     return "\n".join(lines)
 
 
+def compare(paths):
+    """Per-formula recovered/runs (exact) side by side for saved JSON files; seeds they share only."""
+    loaded = [json.load(open(p)) for p in paths]
+    seeds = set.intersection(*(set(r["seed"] for r in d["runs"]) for d in loaded))
+    heads = [f"{d['recipe']} {json.dumps(d['fit_kw'])[:24]}" for d in loaded]
+    lines = [f"{'formula':<13}" + "".join(f"{h:>28}" for h in heads)]
+    totals = [[0, 0, 0] for _ in loaded]
+    for case in CASES:
+        cells = []
+        for t, d in zip(totals, loaded):
+            rs = [r for r in d["runs"] if r["case"] == case.name and r["seed"] in seeds]
+            rec = sum(recovered_by(r["rmse"], r["spline_rmse"]) for r in rs if "rmse" in r)
+            ex = sum(r["exact"] for r in rs)
+            t[0], t[1], t[2] = t[0] + rec, t[1] + ex, t[2] + len(rs)
+            cells.append(f"{rec}/{len(rs)} ({ex} exact)" if rs else "-")
+        lines.append(f"{case.name:<13}" + "".join(f"{c:>28}" for c in cells))
+    lines.append(f"{'total':<13}" + "".join(f"{f'{a}/{n} ({b} exact)':>28}" for a, b, n in totals))
+    return f"seeds {sorted(seeds)}\n" + "\n".join(lines)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipe", choices=tuple(RECIPES), default="manual")
@@ -235,8 +256,13 @@ def main():
     parser.add_argument("--jobs", type=int, default=1, help="worker processes (the machine is shared)")
     parser.add_argument("--fit-kw", type=json.loads, default={}, help="extra fit kwargs (JSON)")
     parser.add_argument("--prune-kw", type=json.loads, default={}, help="extra prune kwargs (JSON)")
+    parser.add_argument("--compare", nargs="+", default=None, metavar="JSON",
+                        help="print saved runs side by side instead of running")
     parser.add_argument("--out", default=None, help="JSON path (default benchmarks/out/discovery_<recipe>.json)")
     args = parser.parse_args()
+    if args.compare:
+        print(compare(args.compare))
+        return
     jobs = [(args.recipe, name, seed, args.fit_kw, args.prune_kw)
             for name in args.formulas for seed in args.seeds]
     runs = []

@@ -25,7 +25,7 @@ from minikan.data import FUNCTIONS
 LIB = ["x", "x^2", "x^3", "exp", "sin", "tanh"]
 
 
-def run(seed, n_var, fit_kw, prune_kw, symbolic):
+def run(seed, n_var, fit_kw, prune_kw, symbolic, refit=True):
     data = create_dataset(lambda x: np.exp(np.sin(np.pi * x[:, 0]) + x[:, 1] ** 2), n_var,
                           train_num=1000, test_num=1000, seed=seed)
     model = KAN([n_var, 5, 1], grid=5, k=3, seed=seed)
@@ -36,6 +36,8 @@ def run(seed, n_var, fit_kw, prune_kw, symbolic):
         return "error", [], float("nan"), None
     width = [w[0] for w in model.width]
     used = [name for name, e in zip(model.input_names, model.layers[0].mask.any(axis=1)) if e]
+    if not refit:
+        return width, used, float("nan"), None
     refit = model.fit(data, steps=50, log=0)["test_loss"][-1]
     if not symbolic:
         return width, used, refit, None
@@ -55,28 +57,32 @@ def run(seed, n_var, fit_kw, prune_kw, symbolic):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=15, help="run seeds 0 … SEEDS-1")
+    parser.add_argument("--seeds", type=int, default=15, help="run seeds FIRST … SEEDS-1")
+    parser.add_argument("--first", type=int, default=0)
+    parser.add_argument("--no-refit", action="store_true", help="stop after pruning (counting widths only)")
     parser.add_argument("--fit-kw", type=json.loads, default={})
     parser.add_argument("--prune-kw", type=json.loads, default={})
     parser.add_argument("--irrelevant", action="store_true", help="two extra inputs the function ignores")
     parser.add_argument("--symbolic", action="store_true", help="continue to the formula")
     args = parser.parse_args()
     n_var = 4 if args.irrelevant else 2
-    print(f"[{n_var}, 5, 1], fit(steps=50, lamb=0.01, **{args.fit_kw}), prune(**{args.prune_kw})")
+    print(f"[{n_var}, 5, 1], seeds {args.first}-{args.seeds - 1}, "
+          f"fit(steps=50, lamb=0.01, **{args.fit_kw}), prune(**{args.prune_kw})")
     print(f"{'seed':>4}  {'pruned width':<14}{'inputs used':<18}{'re-fit RMSE':>12}  formula exact  seconds")
     found = used_right = solved = 0
-    for seed in range(args.seeds):
+    for seed in range(args.first, args.seeds):
         start = time.perf_counter()
-        width, used, refit, exact = run(seed, n_var, args.fit_kw, args.prune_kw, args.symbolic)
+        width, used, refit, exact = run(seed, n_var, args.fit_kw, args.prune_kw, args.symbolic,
+                                        not args.no_refit)
         found += width == [n_var, 1, 1] or (args.irrelevant and width[1:] == [1, 1])
         used_right += used == ["x1", "x2"]
         solved += bool(exact)
         print(f"{seed:>4}  {str(width):<14}{str(used):<18}{refit:>12.2e}  {str(exact):<13}  "
               f"{time.perf_counter() - start:7.1f}")
-    print(f"one hidden node for {found} of {args.seeds} seeds (bar: 13 of 15); "
+    print(f"one hidden node for {found} of {args.seeds - args.first} seeds (bar: 13 of 15); "
           f"inputs [x1, x2] kept for {used_right}")
     if args.symbolic:
-        print(f"snapped formula exact for {solved} of {args.seeds}")
+        print(f"snapped formula exact for {solved} of {args.seeds - args.first}")
 
 
 if __name__ == "__main__":

@@ -156,8 +156,8 @@ class KAN:
         return self._cache[0]
 
     # ------------------------------------------------------------------ training objective
-    def objective(self, x, y, loss_fn="mse", lamb=0.0, lamb_l1=1.0, lamb_entropy=2.0,
-                  lamb_coef=0.0, lamb_coefdiff=0.0, reg_metric="l1"):
+    def objective(self, x, y, loss_fn="mse", lamb=0.0, lamb_l1=1.0, lamb_entropy=0.0,
+                  lamb_coef=0.0, lamb_coefdiff=0.0, reg_metric="spread"):
         """Training objective ℓ = ℓ_pred + λ(μ₁ Σ|Φ|₁ + μ₂ Σ S(Φ) + μ₃ Σ C₁ + μ₄ Σ C₂), and its gradient.
 
         [KAN §2.5.1, eq. 2.20; DESIGN.md] ℓ_pred is the MSE or cross-entropy of ``losses.py``;
@@ -203,12 +203,13 @@ class KAN:
 
     # ------------------------------------------------------------------ training
     def fit(self, dataset, opt="LBFGS", steps=100, lr=1.0, batch=-1, loss_fn="mse", lamb=0.0,
-            lamb_l1=1.0, lamb_entropy=2.0, lamb_coef=0.0, lamb_coefdiff=0.0, update_grid=True,
-            grid_update_num=10, stop_grid_update_step=50, log=1, seed=0, reg_metric="l1"):
+            lamb_l1=1.0, lamb_entropy=0.0, lamb_coef=0.0, lamb_coefdiff=0.0, update_grid=True,
+            grid_update_num=10, stop_grid_update_step=50, log=1, seed=0, reg_metric="spread"):
         """Train on ``dataset`` (``create_dataset``'s dict); returns the history of per-step arrays.
 
         Arguments mirror pykan's ``fit``. ``lamb``… are the sparsity weights of
-        ``objective``, ``reg_metric`` its edge score; with ``update_grid`` the knots follow
+        ``objective``, ``reg_metric`` its edge score (the defaults — the scale-aware "spread"
+        score, no entropy term — are measured in ``regularize.py``); with ``update_grid`` the knots follow
         the batch ``grid_update_num`` times, evenly spaced over the first ``stop_grid_update_step`` steps (KAN §2.4).
         ``log=0`` silences the progress line (else it is shown every ``log`` steps once a
         run takes more than a couple of seconds). History keys: train_loss, test_loss
@@ -286,15 +287,15 @@ class KAN:
         from minikan import prune
         return prune.scores(self, self.data_x(x), mode)
 
-    def prune(self, node_th=1e-2, edge_th=3e-2, x=None, mode="l1", keep_strongest=True):
+    def prune(self, node_th=1e-2, edge_th=3e-2, x=None, mode="attribution", keep_strongest=True):
         """A new, smaller model without weak nodes and edges (``prune.prune``); self is unchanged."""
         from minikan import prune
         return prune.prune(self, node_th, edge_th, x, mode, keep_strongest)
 
-    def prune_input(self, threshold=3e-2, x=None):
-        """A new model without the inputs none of whose edges matter; names are kept."""
+    def prune_input(self, threshold=3e-2, x=None, mode="attribution"):
+        """A new model without the inputs that do not matter (``prune.prune_input``); names are kept."""
         from minikan import prune
-        return prune.prune_input(self, threshold, x)
+        return prune.prune_input(self, threshold, x, mode)
 
     # ------------------------------------------------------------------ symbolic (symbolic/fix.py, formula.py)
     def suggest_symbolic(self, l, i, j, lib=None, topk=5, weight_simple=0.8, x=None):

@@ -91,7 +91,7 @@ def _edge_std_and_sums(layer, x):
     return np.sqrt(np.maximum(s2 / n - (s1 / n) ** 2, 0.0)), sums
 
 
-def prune(model, node_th=NODE_TH, edge_th=EDGE_TH, x=None, mode="l1", keep_strongest=True):
+def prune(model, node_th=NODE_TH, edge_th=EDGE_TH, x=None, mode="attribution", keep_strongest=True):
     """A new, smaller model: weak hidden nodes and edges removed. The original is untouched.
 
     When the thresholds would remove every node of a hidden layer — the network would be
@@ -188,13 +188,21 @@ def _rebuild(model, masks, alive, keep_inputs=None):
     return new
 
 
-def prune_input(model, threshold=EDGE_TH, x=None):
-    """A new model without the inputs whose edges all score below ``threshold`` (names kept)."""
+def prune_input(model, threshold=EDGE_TH, x=None, mode="attribution"):
+    """A new model without the inputs that do not matter (names kept).
+
+    "attribution": an input goes when its node score — its share of the outputs' spread —
+    is below ``threshold``; "l1": when every one of its edges has |φ|₁ below it. (An input
+    whose edges are flat but offset carries no information, yet its |φ|₁ can be large.)
+    """
     threshold = validate.check_real(threshold, "threshold", minimum=0.0)
-    edge = scores(model, model.data_x(x), "l1")["edge"][0]
-    keep = (edge * model.layers[0].mask).max(axis=1) >= threshold
+    s = scores(model, model.data_x(x), mode)
+    if mode == "l1":
+        keep = (s["edge"][0] * model.layers[0].mask).max(axis=1) >= threshold
+    else:
+        keep = s["node"][0] >= threshold
     if not keep.any():
-        raise ValueError(f"prune_input would remove every input (all edge scores < threshold={threshold})")
+        raise ValueError(f"prune_input would remove every input (all scores < threshold={threshold})")
     masks = [layer.mask.copy() for layer in model.layers]
     masks[0][~keep] = 0.0
     alive = [np.ones(sum(w), bool) for w in model.width]

@@ -8,7 +8,7 @@ def test_gradcheck_command_passes(capsys):
     assert main(["gradcheck"]) == 0
     out = capsys.readouterr().out
     assert "verdict: PASS" in out and "FAIL" not in out
-    assert out.count("verdict:") == 5            # layer, mult nodes, deep KAN, objective, CE
+    assert out.count("verdict:") == 6            # layer, mult nodes, deep KAN, 2 objectives, CE
 
 
 def test_demo_quick_prints_a_formula(capsys):

@@ -51,13 +51,13 @@ def test_formula_rmse_evaluates_the_expression_in_named_columns():
 
 
 def test_discover_recovers_an_additive_formula():
-    data = small_data(lambda x: np.sin(np.pi * x[:, 0]) + x[:, 1] ** 2)
-    res = minikan.discover(data, lib=["x", "x^2", "sin", "exp"], seed=0, restarts=2, steps=20,
+    data = small_data(lambda x: np.sin(np.pi * x[:, 0]) + x[:, 1] ** 2, n=1000)
+    res = minikan.discover(data, lib=["x", "x^2", "sin", "exp"], seed=0, restarts=2, steps=30,
                            input_names=["u", "v"])
     assert res.formula is not None, res.message
     assert res.formula_rmse < 1e-3, (res.formula, res.formula_rmse)
     assert {s.name for s in res.formula.free_symbols} == {"u", "v"}
-    assert res.width[0] == 2 and res.width[-1] == 1
+    assert res.width == [2, 1, 1]
     assert set(res.histories) == {"sparsity", "refit", "finetune"}
-    assert len(res.histories["sparsity"]["train_loss"]) == 20
+    assert len(res.histories["sparsity"]["train_loss"]) == 30
     assert res.spline_rmse < 1e-2

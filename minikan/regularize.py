@@ -40,7 +40,7 @@ fit(lamb=0.01) → prune() → fit → auto_symbolic → fit, grid updates on; f
     recipe (fit's score, μ₂; prune's score)             seed 0          seeds 0–2
     seeds' "l1", μ₂ = 2; prune by |φ|₁ (old defaults)   6/16            21/48, 14 prune errors
     "spread", μ₂ = 2;  prune by attribution             11/16           —
-    "spread", μ₂ = 0;  prune by attribution (defaults)  13/16           6/6 on the first 3 formulas
+    "spread", μ₂ = 0;  prune by attribution (defaults)  13/16           41/48, 0 prune errors
     minikan.discover (3 starts, the same defaults)      15/16           —
 
 so ``fit`` defaults to ``reg_metric="spread"``, ``lamb_entropy=0`` and ``prune`` to the KAN 2.0

@@ -1,14 +1,15 @@
 """minikan: Kolmogorov–Arnold Networks in NumPy, every gradient written by hand.
 
 Reading order: bspline → layer → nodes → model → losses → regularize → optim → train
-→ prune → symbolic → data → zoo; gradcheck checks any of them. See README.md.
+→ prune → symbolic → discover → data → zoo; gradcheck checks any of them. See README.md.
 """
 from minikan.data import create_dataset, dataset_from_arrays
 from minikan.mlp import MLP
+from minikan.discover import discover
 from minikan.model import KAN
 from minikan.units import Normalization
 
-__all__ = ["KAN", "MLP", "Normalization", "create_dataset", "dataset_from_arrays", "formula_rmse"]
+__all__ = ["KAN", "MLP", "Normalization", "create_dataset", "dataset_from_arrays", "discover", "formula_rmse"]
 __version__ = "0.1.0"
 
 

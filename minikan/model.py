@@ -207,13 +207,14 @@ class KAN:
         return io.load(path)
 
     # ------------------------------------------------------------------ training objective
-    def objective(self, x, y, loss_fn="mse", lamb=0.0, lamb_l1=1.0, lamb_entropy=2.0,
-                  lamb_coef=0.0, lamb_coefdiff=0.0):
+    def objective(self, x, y, loss_fn="mse", lamb=0.0, lamb_l1=1.0, lamb_entropy=0.0,
+                  lamb_coef=0.0, lamb_coefdiff=0.0, reg_metric="spread"):
         """Training objective ℓ = ℓ_pred + λ(μ₁ Σ|Φ|₁ + μ₂ Σ S(Φ) + μ₃ Σ C₁ + μ₄ Σ C₂), and its gradient.
 
         [KAN §2.5.1, eq. 2.20; README, Conventions] ℓ_pred is the MSE or cross-entropy of ``losses.py``;
         the penalty and its exact gradient, through every layer's inputs, are
-        ``regularize.py``'s. Returns (value, grads) with grads keyed as ``params``.
+        ``regularize.py``'s; ``reg_metric`` picks the edge score (``regularize.METRICS``).
+        Returns (value, grads) with grads keyed as ``params``.
         """
         pred, inputs = self.forward_with_inputs(x)
         if not np.isfinite(pred).all():     # an overflowing trial (line search, huge lr): say so, don't raise
@@ -222,7 +223,9 @@ class KAN:
         value, dpred = losses.get_loss(loss_fn)(pred, y)
         dx_extra, reg_grads = None, None
         if lamb:
-            weights = regularize.Weights(lamb, lamb_l1, lamb_entropy, lamb_coef, lamb_coefdiff)
+            validate.check_choice(reg_metric, "reg_metric", regularize.METRICS)
+            weights = regularize.Weights(lamb, lamb_l1, lamb_entropy, lamb_coef, lamb_coefdiff,
+                                         reg_metric)
             reg, dx_extra, reg_grads = regularize.penalty_and_grads(self.layers, inputs, weights)
             value += reg
         self.backward(dpred, dx_extra)
@@ -254,13 +257,14 @@ class KAN:
 
     # ------------------------------------------------------------------ training
     def fit(self, dataset, opt="LBFGS", steps=100, lr=1.0, batch=-1, loss_fn="mse", lamb=0.0,
-            lamb_l1=1.0, lamb_entropy=2.0, lamb_coef=0.0, lamb_coefdiff=0.0, update_grid=True,
-            grid_update_num=10, stop_grid_update_step=50, log=1, seed=0):
+            lamb_l1=1.0, lamb_entropy=0.0, lamb_coef=0.0, lamb_coefdiff=0.0, update_grid=True,
+            grid_update_num=10, stop_grid_update_step=50, log=1, seed=0, reg_metric="spread"):
         """Train on ``dataset`` (``create_dataset``'s dict); returns the history of per-step arrays.
 
         Arguments mirror pykan's ``fit``. ``lamb``… are the sparsity weights of
-        ``objective``; with ``update_grid`` the knots follow the batch ``grid_update_num``
-        times, evenly spaced over the first ``stop_grid_update_step`` steps (KAN §2.4).
+        ``objective``, ``reg_metric`` its edge score (the defaults — the scale-aware "spread"
+        score, no entropy term — are measured in ``regularize.py``); with ``update_grid`` the knots follow
+        the batch ``grid_update_num`` times, evenly spaced over the first ``stop_grid_update_step`` steps (KAN §2.4).
         ``log=0`` silences the progress line (else it is shown every ``log`` steps once a
         run takes more than a couple of seconds). History keys: train_loss, test_loss
         (RMSE, or mean cross-entropy), train_acc/test_acc for "ce", reg (the penalty),
@@ -278,7 +282,8 @@ class KAN:
             raise ValueError(f"batch must be -1 (full batch) or a positive int, got {batch!r}")
         weights = regularize.Weights(*(validate.check_real(v, name, minimum=0.0) for v, name in (
             (lamb, "lamb"), (lamb_l1, "lamb_l1"), (lamb_entropy, "lamb_entropy"),
-            (lamb_coef, "lamb_coef"), (lamb_coefdiff, "lamb_coefdiff"))))
+            (lamb_coef, "lamb_coef"), (lamb_coefdiff, "lamb_coefdiff"))),
+            validate.check_choice(reg_metric, "reg_metric", regularize.METRICS))
         x, y, x_test, y_test = validate.check_dataset(
             dataset, loss_fn, self.layers[0].in_dim, self.layers[-1].out_dim)
         validate.check_fit_options(lr, batch, len(x), update_grid, grid_update_num, stop_grid_update_step, log)
@@ -318,8 +323,10 @@ class KAN:
                 out[f"{part}_loss"] = losses.cross_entropy(pred, ys)[0]
                 out[f"{part}_acc"] = losses.accuracy(pred, ys)
         l1 = [regularize.edge_l1(layer, xl) for layer, xl in zip(self.layers, inputs)]
-        out["reg"] = regularize.penalty_value(self.layers, l1, w)
         out["n_edges"] = int(sum((a > EDGE_TH).sum() for a in l1))
+        A = l1 if w.reg_metric == "l1" else [regularize.edge_scores(layer, xl, w.reg_metric)
+                                             for layer, xl in zip(self.layers, inputs)]
+        out["reg"] = regularize.penalty_value(self.layers, A, w)
         return out
 
     def data_x(self, x=None):
@@ -346,13 +353,13 @@ class KAN:
         """Edge and node scores on x or the last fit's inputs (``prune.scores``)."""
         return prune.scores(self, self.data_x(x), mode)
 
-    def prune(self, node_th=NODE_TH, edge_th=EDGE_TH, x=None, mode="l1"):
+    def prune(self, node_th=NODE_TH, edge_th=EDGE_TH, x=None, mode="attribution", keep_strongest=True):
         """A new, smaller model without weak nodes and edges (``prune.prune``); self is unchanged."""
-        return prune.prune(self, node_th, edge_th, x, mode)
+        return prune.prune(self, node_th, edge_th, x, mode, keep_strongest)
 
-    def prune_input(self, threshold=EDGE_TH, x=None):
-        """A new model without the inputs none of whose edges matter; names are kept."""
-        return prune.prune_input(self, threshold, x)
+    def prune_input(self, threshold=EDGE_TH, x=None, mode="attribution"):
+        """A new model without the inputs that do not matter (``prune.prune_input``); names are kept."""
+        return prune.prune_input(self, threshold, x, mode)
 
     def plot(self, path=None, x=None, scale=1.0, in_vars=None, out_vars=None, title=None):
         """The network with each edge's φ as a small inset; returns the Figure (``plot.plot_model``)."""

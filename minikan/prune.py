@@ -15,6 +15,8 @@ dead nodes physically gone. Removing a node also removes its edges, so the new m
 equals the original with those edges masked. Multiplication nodes count their sub-nodes'
 incoming edges as theirs; removing one removes its sub-nodes.
 """
+import warnings
+
 import numpy as np
 
 from minikan import nodes, regularize, validate
@@ -83,16 +85,42 @@ def _edge_std_and_sums(layer, x):
     return np.sqrt(np.maximum(s2 / n - (s1 / n) ** 2, 0.0)), sums
 
 
-def prune(model, node_th=NODE_TH, edge_th=EDGE_TH, x=None, mode="l1"):
-    """A new, smaller model: weak hidden nodes and edges removed. The original is untouched."""
+def prune(model, node_th=NODE_TH, edge_th=EDGE_TH, x=None, mode="attribution", keep_strongest=True):
+    """A new, smaller model: weak hidden nodes and edges removed. The original is untouched.
+
+    When the thresholds would remove every node of a hidden layer — the network would be
+    constant — ``keep_strongest`` keeps that layer's highest-scoring node with its
+    strongest incoming and outgoing edges, and warns; otherwise it is a ValueError.
+    """
     node_th = validate.check_real(node_th, "node_th", minimum=0.0)
     edge_th = validate.check_real(edge_th, "edge_th", minimum=0.0)
+    if not isinstance(keep_strongest, bool):
+        raise TypeError(f"keep_strongest must be True or False, got {keep_strongest!r}")
     s = scores(model, model.data_x(x), mode)
     masks = [layer.mask * (e >= edge_th) for layer, e in zip(model.layers, s["edge"])]
     alive = [np.ones(sum(w), bool) for w in model.width]
     for l in range(1, model.depth):
         alive[l] = s["node"][l] > node_th
-    while True:                       # nodes left without incoming or outgoing edges go too
+    _settle(model, masks, alive)
+    empty = [l for l in range(1, model.depth) if not alive[l].any()]
+    if empty and keep_strongest:
+        for l in empty:
+            n = _keep_strongest_node(model, s, masks, alive, l)
+            warnings.warn(f"pruning with node_th={node_th}, edge_th={edge_th} would remove every node "
+                          f"of hidden layer {l}; kept its strongest node {n} (score "
+                          f"{s['node'][l][n]:.2e})", RuntimeWarning, stacklevel=3)
+        _settle(model, masks, alive)
+        empty = [l for l in range(1, model.depth) if not alive[l].any()]
+    if empty:                        # every path cut: the pruned network would be constant 0
+        raise ValueError(f"pruning with node_th={node_th}, edge_th={edge_th} removes every node of "
+                         f"hidden layer {empty[0]}, leaving a constant network; lower the thresholds "
+                         "or train with a smaller lamb")
+    return _rebuild(model, masks, alive)
+
+
+def _settle(model, masks, alive):
+    """Remove, until nothing changes, the nodes left without incoming or outgoing edges (in place)."""
+    while True:
         _cut_dead(model, masks, alive)
         changed = False
         for l in range(1, model.depth):
@@ -104,13 +132,22 @@ def prune(model, node_th=NODE_TH, edge_th=EDGE_TH, x=None, mode="l1"):
             changed |= bool((now != alive[l]).any())
             alive[l] = now
         if not changed:
-            break
-    for l in range(1, model.depth):
-        if not alive[l].any():       # every path cut: the pruned network would be constant 0
-            raise ValueError(f"pruning with node_th={node_th}, edge_th={edge_th} removes every node of "
-                             f"hidden layer {l}, leaving a constant network; lower the thresholds "
-                             "or train with a smaller lamb")
-    return _rebuild(model, masks, alive)
+            return
+
+
+def _keep_strongest_node(model, s, masks, alive, l):
+    """Revive hidden layer l's best node with its best edge into each sub-node and its best edge out."""
+    n = int(np.argmax(s["node"][l]))
+    alive[l][n] = True
+    for c in _subnode_groups(model, l)[n]:
+        into = s["edge"][l - 1][:, c] * model.layers[l - 1].mask[:, c] * alive[l - 1]   # (in_{l-1},)
+        masks[l - 1][int(np.argmax(into)), c] = 1.0
+    out = s["edge"][l][n] * model.layers[l].mask[n]                                    # (out_l,)
+    masks[l][n, int(np.argmax(out))] = 1.0
+    for m, g in enumerate(_subnode_groups(model, l + 1)):
+        if any(masks[l][n, c] for c in g):
+            alive[l + 1][m] = True
+    return n
 
 
 def _cut_dead(model, masks, alive):
@@ -147,13 +184,21 @@ def _rebuild(model, masks, alive, keep_inputs=None):
     return new
 
 
-def prune_input(model, threshold=EDGE_TH, x=None):
-    """A new model without the inputs whose edges all score below ``threshold`` (names kept)."""
+def prune_input(model, threshold=EDGE_TH, x=None, mode="attribution"):
+    """A new model without the inputs that do not matter (names kept).
+
+    "attribution": an input goes when its node score — its share of the outputs' spread —
+    is below ``threshold``; "l1": when every one of its edges has |φ|₁ below it. (An input
+    whose edges are flat but offset carries no information, yet its |φ|₁ can be large.)
+    """
     threshold = validate.check_real(threshold, "threshold", minimum=0.0)
-    edge = scores(model, model.data_x(x), "l1")["edge"][0]
-    keep = (edge * model.layers[0].mask).max(axis=1) >= threshold
+    s = scores(model, model.data_x(x), mode)
+    if mode == "l1":
+        keep = (s["edge"][0] * model.layers[0].mask).max(axis=1) >= threshold
+    else:
+        keep = s["node"][0] >= threshold
     if not keep.any():
-        raise ValueError(f"prune_input would remove every input (all edge scores < threshold={threshold})")
+        raise ValueError(f"prune_input would remove every input (all scores < threshold={threshold})")
     masks = [layer.mask.copy() for layer in model.layers]
     masks[0][~keep] = 0.0
     alive = [np.ones(sum(w), bool) for w in model.width]

@@ -18,7 +18,7 @@ def test_gradcheck_command_passes(capsys):
     assert main(["gradcheck"]) == 0
     out = capsys.readouterr().out
     assert "verdict: PASS" in out and "FAIL" not in out
-    assert out.count("verdict:") == 7            # layer, mult nodes, deep KAN, normalised, objective, CE, symbolic
+    assert out.count("verdict:") == 8            # layer, mult, deep, normalised, 2 objectives, CE, symbolic
 
 
 def test_demo_quick_prints_a_formula(capsys, tmp_path):

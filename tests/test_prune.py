@@ -74,7 +74,7 @@ def test_prune_returns_new_object_and_leaves_original_untouched():
     model.layers[1].mask[2, 0] = 0.0                    # hidden node 2 has no way out
     before = state(model)
     x = inputs(2)
-    new = model.prune(x=x)
+    new = model.prune(x=x, mode="l1")
     assert new is not model
     assert all(a is not b for a, b in zip(new.layers, model.layers))
     assert_same_state(state(model), before)
@@ -86,7 +86,7 @@ def test_pruned_model_equals_original_with_removed_edges_masked():
     model = perturbed([2, 3, 1])
     model.layers[1].mask[2, 0] = 0.0                    # node 2 loses its only outgoing edge
     x = inputs(2)
-    new = model.prune(x=x)
+    new = model.prune(x=x, mode="l1")
     assert new.width == [[2, 0], [2, 0], [1, 0]]
     assert new.layers[0].mask.shape == (2, 2) and new.layers[1].mask.shape == (2, 1)
     masked = model.copy()
@@ -104,7 +104,7 @@ def test_weak_edge_is_masked_and_the_rest_unchanged():
     score = prune.scores(model, x)["edge"][0]
     others = np.delete(score.ravel(), 1 * score.shape[1] + 0)
     assert score[1, 0] < prune.EDGE_TH < others.min()
-    new = model.prune(x=x)
+    new = model.prune(x=x, mode="l1")
     assert new.width == model.width
     assert new.layers[0].mask[1, 0] == 0 and new.layers[0].mask.sum() == 5
     masked = model.copy()
@@ -139,12 +139,45 @@ def test_bad_thresholds_are_rejected(kwargs, error, name):
     assert_same_state(state(model), before)
 
 
-def test_pruning_every_hidden_node_is_an_error_not_an_empty_layer():
+def test_thresholds_that_empty_a_layer_keep_its_strongest_node_with_a_warning():
+    model = perturbed([2, 3, 1])
+    x = inputs(2)
+    s = prune.scores(model, x)
+    before = state(model)
+    with pytest.warns(RuntimeWarning, match="every node of hidden layer 1; kept its strongest node"):
+        new = model.prune(node_th=1e6, edge_th=1e6, x=x, mode="l1")
+    assert_same_state(state(model), before)
+    assert new.width == [[2, 0], [1, 0], [1, 0]]
+    n = int(np.argmax(s["node"][1]))
+    best_in = int(np.argmax(s["edge"][0][:, n]))
+    np.testing.assert_array_equal(new.layers[0].mask[:, 0], np.eye(2)[best_in])   # its strongest edge in
+    np.testing.assert_array_equal(new.layers[1].mask, [[1.0]])
+    masked = model.copy()                               # = the original with everything else masked
+    masked.layers[0].mask[:] = 0.0
+    masked.layers[0].mask[best_in, n] = 1.0
+    masked.layers[1].mask[:] = 0.0
+    masked.layers[1].mask[n, 0] = 1.0
+    same_outputs(new(x), masked(x))
+
+
+def test_emptying_a_layer_is_an_error_when_asked_not_to_keep_the_strongest():
     model = perturbed([2, 3, 1])
     before = state(model)
     with pytest.raises(ValueError, match="every node of hidden layer 1"):
-        model.prune(node_th=1e6, x=inputs(2))
+        model.prune(node_th=1e6, x=inputs(2), keep_strongest=False)
     assert_same_state(state(model), before)
+    with pytest.raises(TypeError, match="keep_strongest"):
+        model.prune(x=inputs(2), keep_strongest="yes")
+
+
+def test_keep_strongest_in_a_deep_model_keeps_a_path_to_the_output():
+    model = perturbed([2, 3, 3, 1])
+    x = inputs(2)
+    with pytest.warns(RuntimeWarning):
+        new = model.prune(node_th=1e6, edge_th=1e6, x=x, mode="l1")
+    assert [w[0] for w in new.width] == [2, 1, 1, 1]
+    assert all(layer.mask.any() for layer in new.layers)
+    assert np.std(new(x)) > 0
 
 
 def test_prune_without_samples_says_pass_x_or_fit():
@@ -205,7 +238,7 @@ def test_dead_multiplication_node_takes_its_subnodes_with_it():
     model.layers[0].mask[:, 1:3] = 0.0                  # nothing into the product's factors
     model.layers[1].mask[1, :] = 0.0                    # nothing out of the product
     x = inputs(2)
-    new = model.prune(x=x)
+    new = model.prune(x=x, mode="l1")
     assert new.width == [[2, 0], [1, 0], [1, 0]]
     assert new.arities == [[], [], []]
     assert new.layers[0].mask.shape == (2, 1) and new.layers[1].mask.shape == (1, 1)
@@ -216,7 +249,7 @@ def test_live_multiplication_node_keeps_its_subnodes_and_arity():
     model = perturbed([2, [2, 1], 1], mult_arity=3)     # layer 0 feeds 2 + 3 sub-nodes
     model.layers[1].mask[0, 0] = 0.0                    # sum node 0 reaches nothing
     x = inputs(2)
-    new = model.prune(x=x)
+    new = model.prune(x=x, mode="l1")
     assert new.width == [[2, 0], [1, 1], [1, 0]]
     assert new.arities == [[], [3], []]
     assert new.layers[0].mask.shape == (2, 4) and new.layers[1].mask.shape == (2, 1)
@@ -231,7 +264,7 @@ def test_multiplication_node_keeps_weak_factor_edges_under_attribution():
     # spread) keeps both factors of x·y.
     data = product_data()
     model = KAN([2, [0, 1], 1], grid=5, k=3, seed=0)
-    model.fit(data, steps=30, lamb=0.01, log=0)
+    model.fit(data, steps=30, lamb=0.01, lamb_entropy=2.0, reg_metric="l1", log=0)  # the seeds' penalty
     new = model.prune(mode="attribution")
     assert new.width == [[2, 0], [0, 1], [1, 0]]
     assert new.layers[0].mask.sum(axis=0).min() >= 1    # every factor still has an input
@@ -286,13 +319,13 @@ def test_regularised_fit_history_sparsifies_and_is_reproducible():
 def test_sparsity_then_prune_finds_one_hidden_node_for_exp_sin():
     """exp(sin(πx) + y²) needs one hidden node: [2, 5, 1] → [2, 1, 1] (KAN §2.5.1, Fig. 2.4).
 
-    The demo's recipe (minikan/cli/demo.py explains it): L1 alone, knots fixed during the sparsity
-    stage. benchmarks/pipeline_seeds.py runs seeds 0–4.
+    The library's defaults, as the demo uses them (fit(lamb=0.01) with grid updates, then
+    prune()); benchmarks/pipeline_seeds.py runs seeds 0–14.
     """
     from minikan.data import dataset
     data = dataset("exp_sin", 1000, 1000, seed=0)
     model = KAN([2, 5, 1], grid=5, k=3, seed=0)
-    model.fit(data, steps=50, lamb=DEMO_LAMB, lamb_entropy=DEMO_LAMB_ENTROPY, update_grid=False, log=0)
+    model.fit(data, steps=50, lamb=DEMO_LAMB, lamb_entropy=DEMO_LAMB_ENTROPY, log=0)
     pruned = model.prune()
     assert pruned.width == [[2, 0], [1, 0], [1, 0]], pruned.width
     np.testing.assert_array_equal(pruned.layers[0].mask, np.ones((2, 1)))   # both inputs kept

@@ -104,3 +104,79 @@ def test_lambda_zero_is_plain_mse():
     model.backward(dpred)
     for key in grads:
         np.testing.assert_array_equal(grads[key], model.grads[key])
+
+
+# ------------------------------------------------------------------ the scale-aware ("spread") penalty
+@pytest.mark.parametrize("k", [2, 3])
+def test_spread_objective_gradient_deep(k):
+    """The whole objective with the spread scores and node entropies, through every layer's inputs."""
+    rng = np.random.default_rng(7)
+    model = perturbed_model([3, 4, 3, 1], seed=k, k=k)
+    model.layers[1].mask[0, 2] = 0.0                                      # a dead edge: σ = 0
+    x, y = rng.uniform(-1, 1, (12, 3)), rng.normal(size=(12, 1))
+    report = gradcheck.check_objective(model, x, y, lamb=10.0, lamb_entropy=2.0, lamb_coef=0.1,
+                                       lamb_coefdiff=0.1, reg_metric="spread")
+    assert report.max_rel_error < TOL, report.table()
+
+
+def test_spread_scores_match_definition_and_chunking():
+    model = perturbed_model([3, 4, 3, 1], seed=2)
+    x = np.random.default_rng(8).uniform(-1, 1, (23, 3))
+    inputs = model.layer_inputs(x)
+    for layer, xl in zip(model.layers, inputs):
+        phi = layer.edge_forward(xl)[0]
+        direct = phi.std(axis=0) / (xl.std(axis=0) + regularize.SPREAD_FLOOR)[:, None]
+        assert rel_error(regularize.edge_scores(layer, xl, "spread", chunk_elements=7), direct) < 1e-12
+    w = regularize.Weights(0.01, 1.0, 2.0, 0.1, 0.1, "spread")
+    v_full, dx_full, g_full = regularize.penalty_and_grads(model.layers, inputs, w)
+    v_chunk, dx_chunk, g_chunk = regularize.penalty_and_grads(model.layers, inputs, w, chunk_elements=7)
+    assert v_chunk == pytest.approx(v_full, rel=1e-12)
+    for a, b in zip(dx_full, dx_chunk):
+        assert rel_error(a, b) < 1e-12
+    for key in g_full:
+        assert rel_error(g_full[key], g_chunk[key]) < 1e-12, key
+    A = [regularize.edge_scores(layer, xl, "spread") for layer, xl in zip(model.layers, inputs)]
+    assert regularize.penalty_value(model.layers, A, w) == pytest.approx(v_full, rel=1e-12)
+
+
+def test_node_entropy_is_mean_of_row_and_column_entropies():
+    rng = np.random.default_rng(9)
+    A = rng.uniform(0.1, 2.0, (3, 4))
+    A[0, 1] = 0.0                                                         # a dead edge
+    S, dS = regularize.node_entropy(A)
+    rows = np.mean([regularize.entropy(A[i:i + 1])[0] for i in range(3)])
+    cols = np.mean([regularize.entropy(A[:, j:j + 1])[0] for j in range(4)])
+    assert S == pytest.approx(rows + cols, rel=1e-14)
+    num = numerical_grad_array(lambda: regularize.node_entropy(A)[0], A)
+    alive = A > 0
+    assert rel_error(dS[alive], num[alive]) < TOL and dS[0, 1] == 0.0
+
+
+def test_spread_score_follows_a_rescaled_input_and_the_l1_does_not():
+    """A hidden node scaled by c, read by a next layer whose knots followed it (knots × c): the
+    next layer computes the same function of it, so its seeds' L1 is unchanged while the first
+    layer's L1 shrinks by c — the runaway. Its spread score grows by 1/c (up to the floor ε),
+    balancing the first layer's, which shrinks by c."""
+    layer = perturbed_model([2, 3, 1], seed=3).layers[1]
+    layer.params["scale_base"][...] = 0.0              # silu(u/c) is not silu(u)/…: splines only
+    h = np.random.default_rng(10).uniform(-0.9, 0.9, (300, 3))
+    c = 0.1
+    narrow = layer.copy()
+    narrow.knots = layer.knots * c                     # B(u; c·t) = B(u/c; t)
+    np.testing.assert_allclose(narrow.edge_forward(c * h)[0], layer.edge_forward(h)[0], atol=1e-12)
+    assert rel_error(regularize.edge_l1(narrow, c * h), regularize.edge_l1(layer, h)) < 1e-12
+    rho = h.std(axis=0)[:, None]
+    expected = regularize.edge_scores(layer, h, "spread") * (rho + regularize.SPREAD_FLOOR) / (
+        c * rho + regularize.SPREAD_FLOOR)
+    assert rel_error(regularize.edge_scores(narrow, c * h, "spread"), expected) < 1e-12
+    assert np.all(expected > 5 * regularize.edge_scores(layer, h, "spread"))
+
+
+def test_bad_reg_metric_is_rejected():
+    model = perturbed_model([2, 3, 1])
+    data = {"train_input": np.zeros((4, 2)), "train_label": np.zeros((4, 1)),
+            "test_input": np.zeros((4, 2)), "test_label": np.zeros((4, 1))}
+    with pytest.raises(ValueError, match="reg_metric"):
+        model.fit(data, steps=1, lamb=0.01, reg_metric="l2", log=0)
+    with pytest.raises(ValueError, match="reg_metric"):
+        model.objective(np.zeros((4, 2)), np.zeros((4, 1)), lamb=0.01, reg_metric="l2")

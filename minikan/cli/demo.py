@@ -38,8 +38,10 @@ def gradcheck_reports(seed=0):
     reports.append(("KAN [3, 4, 1] with input/output normalisation (units.py)",
                     gradcheck.check(normed, x_units, rng.normal(size=(6, 1)))))
     y = rng.normal(size=(6, 1))
-    reports.append(("training objective: MSE + L1 + entropy + coef penalties",
-                    gradcheck.check_objective(model, x, y, lamb=0.01, lamb_coef=0.1, lamb_coefdiff=0.1)))
+    for metric in ("l1", "spread"):
+        reports.append((f"training objective: MSE + {metric} score + entropy + coef penalties",
+                        gradcheck.check_objective(model, x, y, lamb=0.01, lamb_entropy=2.0, lamb_coef=0.1,
+                                                  lamb_coefdiff=0.1, reg_metric=metric)))
     logits, labels = rng.normal(size=(6, 3)), rng.integers(0, 3, 6)
     report = gradcheck.Report()
     report.add("dlogits", losses.cross_entropy(logits, labels)[1],
@@ -62,12 +64,9 @@ def cmd_gradcheck(args):
     return 0 if ok else 1
 
 
-# The sparsity stage's recipe, measured over seeds 0–14 (benchmarks/pipeline_seeds.py): L1
-# alone (lamb_entropy=0) with the knots held fixed finds [2, 1, 1] for every seed. With the
-# entropy term (μ₂ = 2, fit's default) most seeds keep sin(πx) and y² on two hidden nodes:
-# −log p makes a small edge hard to regrow, so an early split stays. With grid updates the
-# next layer's knots follow a shrinking hidden node, so the L1 can scale the first layer's
-# edges down without limit, under the pruning threshold.
+# The sparsity stage's recipe is the library's defaults: fit(lamb=0.01) with the scale-aware
+# "spread" score, no entropy term and grid updates on, then prune() by attribution
+# (regularize.py and benchmarks/discovery.py hold the measurements).
 DEMO_LAMB, DEMO_LAMB_ENTROPY = 0.01, 0.0
 DEMO_LIB = ["x", "x^2", "x^3", "exp", "sin", "tanh"]
 
@@ -84,10 +83,8 @@ def cmd_demo(args):
     print(f"target: {ex.formula}    1000 training points on [-1, 1]^2\n")
 
     model = KAN([2, 5, 1], grid=5, k=3, seed=args.seed)
-    print(f"1. train {model} with sparsity (lamb={DEMO_LAMB}, lamb_entropy={DEMO_LAMB_ENTROPY}, "
-          "knots fixed)")
-    hist = model.fit(data, steps=steps, lamb=DEMO_LAMB, lamb_entropy=DEMO_LAMB_ENTROPY,
-                     update_grid=False, log=args.log)
+    print(f"1. train {model} with sparsity (lamb={DEMO_LAMB}, lamb_entropy={DEMO_LAMB_ENTROPY})")
+    hist = model.fit(data, steps=steps, lamb=DEMO_LAMB, lamb_entropy=DEMO_LAMB_ENTROPY, log=args.log)
     print(f"   test RMSE {hist['test_loss'][-1]:.2e}, edges above threshold {hist['n_edges'][-1]}")
     _demo_png(model, args.plots, "demo_before_prune.png")
     model = model.prune()

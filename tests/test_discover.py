@@ -1,0 +1,63 @@
+"""Tests for minikan.discover: multi-start is deterministic and keeps the best start; the
+one-call recipe recovers an easy formula and reports its stages; bad arguments are refused."""
+import numpy as np
+import pytest
+import sympy as sp
+
+import minikan
+from minikan import KAN, create_dataset
+from minikan.discover import best_of, formula_rmse, restart_seeds
+
+
+def small_data(f, n_var=2, n=300, seed=0, ranges=(-1.0, 1.0)):
+    return create_dataset(f, n_var, ranges, train_num=n, test_num=200, seed=seed)
+
+
+def test_restart_seeds_start_with_the_seed_and_are_distinct_and_reproducible():
+    seeds = restart_seeds(7, 4)
+    assert seeds[0] == 7 and len(set(seeds)) == 4
+    assert restart_seeds(7, 4) == seeds and restart_seeds(8, 4) != seeds
+    assert restart_seeds(7, 1) == [7]
+    with pytest.raises(ValueError, match="restarts"):
+        restart_seeds(7, 0)
+
+
+def test_best_of_is_deterministic_and_keeps_the_lowest_objective():
+    data = small_data(lambda x: np.sin(np.pi * x[:, 0]) + x[:, 1] ** 2)
+
+    def make(s):
+        return KAN([2, 3, 1], grid=5, k=3, seed=s)
+    runs = [best_of(make, data, restarts=3, probe_steps=3, seed=1, lamb=0.01, log=0) for _ in range(2)]
+    (m1, h1, obj1), (m2, h2, obj2) = runs
+    assert obj1 == obj2 and len(obj1) == 3
+    assert h1["objective"][-1] == min(obj1)
+    for key in m1.params:
+        np.testing.assert_array_equal(m1.params[key], m2.params[key], err_msg=key)
+    single, _, obj = best_of(make, data, restarts=1, probe_steps=3, seed=1, lamb=0.01, log=0)
+    direct = make(1)
+    hist = direct.fit(data, steps=3, lamb=0.01, log=0)          # restart 0 is KAN(seed=seed) itself
+    assert obj == [hist["objective"][-1]]
+    for key in single.params:
+        np.testing.assert_array_equal(single.params[key], direct.params[key], err_msg=key)
+
+
+def test_formula_rmse_evaluates_the_expression_in_named_columns():
+    x = np.random.default_rng(0).uniform(-1, 1, (50, 3))
+    a, c = sp.symbols("a c", real=True)
+    y = (np.sin(x[:, 0]) + x[:, 2] ** 2)[:, None]
+    assert formula_rmse(sp.sin(a) + c ** 2, ["a", "b", "c"], x, y) < 1e-14
+    assert formula_rmse(sp.sin(a), ["a", "b", "c"], x, y) == pytest.approx(
+        np.sqrt(np.mean(x[:, 2] ** 4)), rel=1e-12)
+
+
+def test_discover_recovers_an_additive_formula():
+    data = small_data(lambda x: np.sin(np.pi * x[:, 0]) + x[:, 1] ** 2, n=1000)
+    res = minikan.discover(data, lib=["x", "x^2", "sin", "exp"], seed=0, restarts=2, steps=30,
+                           input_names=["u", "v"])
+    assert res.formula is not None, res.message
+    assert res.formula_rmse < 1e-3, (res.formula, res.formula_rmse)
+    assert {s.name for s in res.formula.free_symbols} == {"u", "v"}
+    assert res.width == [2, 1, 1]
+    assert set(res.histories) == {"sparsity", "refit", "finetune"}
+    assert len(res.histories["sparsity"]["train_loss"]) == 30
+    assert res.spline_rmse < 1e-2

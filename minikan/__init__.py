@@ -4,8 +4,8 @@ Reading order: bspline → layer → nodes → model → losses → regularize �
 → prune → symbolic → discover → data → zoo; gradcheck checks any of them. See README.md.
 """
 from minikan.data import create_dataset, dataset_from_arrays
-from minikan.mlp import MLP
 from minikan.discover import discover
+from minikan.mlp import MLP
 from minikan.model import KAN
 from minikan.units import Normalization
 

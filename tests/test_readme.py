@@ -3,8 +3,8 @@
 Each ```python block of README.md is executed in a fresh namespace inside a temporary
 directory (a block may write files), its printed lines are captured, and each line that
 ends in ``# prints: …`` (optionally followed by two spaces and a note in parentheses) is
-a promise this test checks against what the block printed: a formula is compared with sympy (equal after simplification), a number
-with ``≈ value`` or ``< bound``.
+a promise this test checks against what the block printed: a formula is compared with
+sympy (equal after simplification), a number with ``≈ value`` or ``< bound``.
 """
 import contextlib
 import io

@@ -4,7 +4,7 @@ import io
 import numpy as np
 
 from minikan import KAN, losses, progress, validate
-from minikan import model as model_mod
+from minikan import fitting as model_mod
 
 
 def _dataset(n, seed=0):

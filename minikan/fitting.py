@@ -1,0 +1,87 @@
+"""How a KAN is trained: the option checks, the grid-update schedule and the per-step record.
+
+``train.fit`` is the loop and knows nothing about KANs; this module is the glue ``KAN.fit``
+hands it: grid updates before a step (KAN arXiv:2404.19756 §2.4) as its ``before_step``
+callback, and the losses, penalty and count of live edges recorded after each step as its
+``metrics`` callback.
+"""
+import numpy as np
+
+from minikan import losses, nodes, progress, regularize, train, validate
+from minikan.prune import EDGE_TH
+
+# With mini-batches, ``fit`` records its per-step metrics on a fixed subset of max(batch,
+# METRICS_MIN_ROWS) rows of the train and of the test set, so that a step's time and memory
+# follow the batch, not the dataset (a 1 000 000-row fit would otherwise run three full
+# forwards per step). Measured on Σ sin x_i, [8, 8, 1] after 30 Adam steps on 50 000 rows,
+# seeds 0–4: the train RMSE on 1000 such rows is within 2.5 % of the full one (median; 4.7 %
+# at worst; 2.2 % / 3.5 % on 4096 rows). Full-batch fits always use every row.
+METRICS_MIN_ROWS = 1000
+
+
+def fit(model, dataset, opt, steps, lr, batch, loss_fn, weights, update_grid, grid_update_num,
+        stop_grid_update_step, log, seed):
+    """``KAN.fit``'s work (its docstring says what each argument means); returns the history."""
+    validate.check_choice(loss_fn, "loss_fn", ("mse", "ce", "cross_entropy"))
+    validate.check_choice(opt, "opt", train.OPTIMIZERS)
+    steps = validate.check_positive_int(steps, "steps")
+    validate.check_real(lr, "lr", minimum=0.0)
+    if not isinstance(batch, (int, np.integer)) or batch == 0 or batch < -1:
+        raise ValueError(f"batch must be -1 (full batch) or a positive int, got {batch!r}")
+    weights = regularize.Weights(*(validate.check_real(v, f"lamb{name}", minimum=0.0) for v, name in zip(
+        weights[:5], ("", "_l1", "_entropy", "_coef", "_coefdiff"))),
+        validate.check_choice(weights.reg_metric, "reg_metric", regularize.METRICS))
+    x, y, x_test, y_test = validate.check_dataset(
+        dataset, loss_fn, model.layers[0].in_dim, model.layers[-1].out_dim)
+    validate.check_fit_options(lr, batch, len(x), update_grid, grid_update_num, stop_grid_update_step, log)
+    model.train_input = x
+    every = max(1, stop_grid_update_step // max(grid_update_num, 1))
+
+    def before_step(step, xb):
+        if update_grid and step < stop_grid_update_step and step % every == 0:
+            layers = nodes.grid_update_layers(model.arities, first=step == 0)
+            model.update_grid(xb, layers)
+            return [f"layers.{l}.coef" for l in layers]    # refitted on new knots (non-empty: knots moved)
+
+    rows = -1 if batch == -1 else max(batch, METRICS_MIN_ROWS)
+    mx, my = metric_rows(x, y, rows)                      # (≤ rows, d), (≤ rows, m)
+    mxt, myt = metric_rows(x_test, y_test, rows)
+
+    def metrics(step):
+        return metrics_after_step(model, mx, my, mxt, myt, loss_fn, weights)
+    return train.fit(model, x, y, opt, steps, lr, batch, seed,
+                     objective_kwargs=dict(loss_fn=loss_fn, **weights._asdict()),
+                     before_step=before_step, metrics=metrics,
+                     progress=progress.ProgressLine(log) if log else None)
+
+
+def metrics_after_step(model, x, y, x_test, y_test, loss_fn, w):
+    """What ``fit`` records after a step: losses, penalty, edges above threshold."""
+    out = {}
+    for part, (xs, ys) in (("train", (x, y)), ("test", (x_test, y_test))):
+        pred, layer_in = model.forward_with_inputs(xs)
+        if not np.isfinite(pred).all():                    # diverged: train.fit stops at the next step
+            acc = {} if loss_fn == "mse" else {"train_acc": 0.0, "test_acc": 0.0}
+            return {"train_loss": np.inf, "test_loss": np.inf, **acc, "reg": np.inf, "n_edges": 0}
+        if part == "train":
+            inputs = layer_in                              # every layer's input, for the scores below
+        if loss_fn == "mse":
+            out[f"{part}_loss"] = losses.rmse(pred, ys)
+        else:
+            out[f"{part}_loss"] = losses.cross_entropy(pred, ys)[0]
+            out[f"{part}_acc"] = losses.accuracy(pred, ys)
+    l1 = [regularize.edge_l1(layer, xl) for layer, xl in zip(model.layers, inputs)]
+    out["n_edges"] = int(sum((a > EDGE_TH).sum() for a in l1))
+    A = l1 if w.reg_metric == "l1" else [regularize.edge_scores(layer, xl, w.reg_metric)
+                                         for layer, xl in zip(model.layers, inputs)]
+    out["reg"] = regularize.penalty_value(model.layers, A, w)
+    return out
+
+
+def metric_rows(x, y, rows):
+    """(x, y) itself if rows is -1 or ≥ n, else ``rows`` evenly spaced rows of it (a copy)."""
+    n = len(x)
+    if rows < 0 or rows >= n:
+        return x, y
+    idx = np.arange(rows) * n // rows                          # (rows,), increasing, spans the data
+    return np.ascontiguousarray(x[idx]), np.ascontiguousarray(y[idx])

@@ -22,12 +22,7 @@ METRICS_MIN_ROWS = 1000
 def fit(model, dataset, opt, steps, lr, batch, loss_fn, weights, update_grid, grid_update_num,
         stop_grid_update_step, log, seed):
     """``KAN.fit``'s work (its docstring says what each argument means); returns the history."""
-    validate.check_choice(loss_fn, "loss_fn", ("mse", "ce", "cross_entropy"))
-    validate.check_choice(opt, "opt", train.OPTIMIZERS)
-    steps = validate.check_positive_int(steps, "steps")
-    validate.check_real(lr, "lr", minimum=0.0)
-    if not isinstance(batch, (int, np.integer)) or batch == 0 or batch < -1:
-        raise ValueError(f"batch must be -1 (full batch) or a positive int, got {batch!r}")
+    steps = validate.check_training(loss_fn, opt, train.OPTIMIZERS, steps, lr, batch)
     weights = regularize.Weights(*(validate.check_real(v, f"lamb{name}", minimum=0.0) for v, name in zip(
         weights[:5], ("", "_l1", "_entropy", "_coef", "_coefdiff"))),
         validate.check_choice(weights.reg_metric, "reg_metric", regularize.METRICS))

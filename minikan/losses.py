@@ -201,3 +201,20 @@ def get_loss(name):
             f"loss name must be a string such as 'mse' or 'ce', or a callable, "
             f"got {name!r} ({type(name).__name__})")
     return LOSSES[check_choice(name, "loss name", tuple(LOSSES))]
+
+
+def evaluate(predict, dataset):
+    """Train and test RMSE, or accuracy when the labels are integer classes (n,).
+
+    ``predict(x)`` is a model's output for x; ``dataset`` is ``create_dataset``'s dict.
+    Shared by ``KAN.evaluate`` and ``MLP.evaluate``.
+    """
+    out = {}
+    for part in ("train", "test"):
+        x, y = dataset[f"{part}_input"], np.asarray(dataset[f"{part}_label"])
+        pred = predict(x)
+        if y.ndim == 1 and y.dtype.kind in "iu":
+            out[f"{part}_accuracy"] = accuracy(pred, y)
+        else:
+            out[f"{part}_rmse"] = rmse(pred, y)
+    return out

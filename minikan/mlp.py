@@ -143,15 +143,7 @@ class MLP:
 
     def evaluate(self, dataset):
         """Train and test RMSE, or accuracy when the labels are integer classes (n,)."""
-        out = {}
-        for part in ("train", "test"):
-            x, y = dataset[f"{part}_input"], np.asarray(dataset[f"{part}_label"])
-            pred = self.forward(x)
-            if y.ndim == 1 and y.dtype.kind in "iu":
-                out[f"{part}_accuracy"] = losses.accuracy(pred, y)
-            else:
-                out[f"{part}_rmse"] = losses.rmse(pred, y)
-        return out
+        return losses.evaluate(self.forward, dataset)
 
     def fit(self, dataset, opt="LBFGS", steps=100, lr=1.0, batch=-1, loss_fn="mse", log=1, seed=0):
         """Train on ``dataset`` (``create_dataset``'s dict); returns the history of per-step arrays.
@@ -161,12 +153,7 @@ class MLP:
         for "ce", objective, time.
         """
         from minikan import progress, train
-        validate.check_choice(loss_fn, "loss_fn", ("mse", "ce", "cross_entropy"))
-        validate.check_choice(opt, "opt", train.OPTIMIZERS)
-        steps = validate.check_positive_int(steps, "steps")
-        validate.check_real(lr, "lr", minimum=0.0)
-        if not isinstance(batch, (int, np.integer)) or batch == 0 or batch < -1:
-            raise ValueError(f"batch must be -1 (full batch) or a positive int, got {batch!r}")
+        steps = validate.check_training(loss_fn, opt, train.OPTIMIZERS, steps, lr, batch)
         x, y, x_test, y_test = validate.check_dataset(dataset, loss_fn, self.width[0], self.width[-1])
         self.train_input = x
 

@@ -237,15 +237,7 @@ class KAN:
 
     def evaluate(self, dataset):
         """Train and test RMSE, or accuracy when the labels are integer classes (n,)."""
-        out = {}
-        for part in ("train", "test"):
-            x, y = dataset[f"{part}_input"], np.asarray(dataset[f"{part}_label"])
-            pred = self.forward(x)
-            if y.ndim == 1 and y.dtype.kind in "iu":
-                out[f"{part}_accuracy"] = losses.accuracy(pred, y)
-            else:
-                out[f"{part}_rmse"] = losses.rmse(pred, y)
-        return out
+        return losses.evaluate(self.forward, dataset)
 
     # ------------------------------------------------------------------ training
     def fit(self, dataset, opt="LBFGS", steps=100, lr=1.0, batch=-1, loss_fn="mse", lamb=0.0,

@@ -292,3 +292,14 @@ def check_fit_options(lr, batch, n_train, update_grid, grid_update_num, stop_gri
     check_positive_int(grid_update_num, "grid_update_num")
     check_int(stop_grid_update_step, "stop_grid_update_step", minimum=0)
     check_int(log, "log", minimum=0)
+
+
+def check_training(loss_fn, opt, optimizers, steps, lr, batch):
+    """The options every ``fit`` shares (``KAN.fit``, ``MLP.fit``); returns steps as an int."""
+    check_choice(loss_fn, "loss_fn", ("mse", "ce", "cross_entropy"))
+    check_choice(opt, "opt", optimizers)
+    steps = check_positive_int(steps, "steps")
+    check_real(lr, "lr", minimum=0.0)
+    if not isinstance(batch, (int, np.integer)) or batch == 0 or batch < -1:
+        raise ValueError(f"batch must be -1 (full batch) or a positive int, got {batch!r}")
+    return steps

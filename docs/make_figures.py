@@ -16,8 +16,7 @@ OUT = Path(__file__).resolve().parent
 def main():
     data = dataset("exp_sin", train_num=1000, test_num=1000, seed=0)
     model = KAN([2, 5, 1], grid=5, k=3, seed=0)
-    hist = model.fit(data, steps=50, lamb=DEMO_LAMB, lamb_entropy=DEMO_LAMB_ENTROPY,
-                     update_grid=False, log=0)
+    hist = model.fit(data, steps=50, lamb=DEMO_LAMB, lamb_entropy=DEMO_LAMB_ENTROPY, log=0)
     rmse = hist["test_loss"][-1]
     model.plot(OUT / "network_before_prune.png", in_vars=["x", "y"], out_vars=["f"],
                title=f"after sparsity training: [2, 5, 1], test RMSE {rmse:.1e}")

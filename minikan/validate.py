@@ -303,3 +303,22 @@ def check_training(loss_fn, opt, optimizers, steps, lr, batch):
     if not isinstance(batch, (int, np.integer)) or batch == 0 or batch < -1:
         raise ValueError(f"batch must be -1 (full batch) or a positive int, got {batch!r}")
     return steps
+
+
+def check_edge(model, l, i, j, masked_reason):
+    """The layer holding edge (l, i, j) of ``model``, or a clear error.
+
+    Indices must be ints in range; a masked (pruned) edge is refused with ``masked_reason``
+    appended to the message (what the caller cannot do with it). Used by ``plot_edge`` and by
+    the symbolic fixing of edges.
+    """
+    if not (isinstance(l, (int, np.integer)) and 0 <= l < model.depth):
+        raise ValueError(f"layer index l must be in [0, {model.depth}), got {l!r}")
+    layer = model.layers[l]
+    if not (isinstance(i, (int, np.integer)) and 0 <= i < layer.in_dim
+            and isinstance(j, (int, np.integer)) and 0 <= j < layer.out_dim):
+        raise ValueError(f"edge (i, j) of layer {l} must have 0 <= i < {layer.in_dim} and "
+                         f"0 <= j < {layer.out_dim}, got ({i!r}, {j!r})")
+    if not layer.mask[i, j]:
+        raise ValueError(f"edge ({l}, {i}, {j}) is pruned (masked){masked_reason}")
+    return layer

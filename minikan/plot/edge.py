@@ -1,23 +1,11 @@
 """One activation φ_{l,j,i} large: curve, samples, knots, and a symbolic fit over it."""
 import numpy as np
 
+from minikan import validate
 from minikan.plot.figure import CANDIDATE_COLOR, SPLINE_COLOR, SYMBOLIC_COLOR, new_figure, samples, save
 
 EDGE_POINTS = 400            # points on the large curve: smooth at 6 inches
 
-
-def _check_edge(model, l, i, j):
-    ok = isinstance(l, (int, np.integer)) and 0 <= l < model.depth
-    if not ok:
-        raise ValueError(f"layer index l must be in [0, {model.depth}), got {l!r}")
-    layer = model.layers[l]
-    if not (isinstance(i, (int, np.integer)) and 0 <= i < layer.in_dim
-            and isinstance(j, (int, np.integer)) and 0 <= j < layer.out_dim):
-        raise ValueError(f"edge (i, j) of layer {l} must have 0 <= i < {layer.in_dim} and "
-                         f"0 <= j < {layer.out_dim}, got ({i!r}, {j!r})")
-    if not layer.mask[i, j]:
-        raise ValueError(f"edge ({l}, {i}, {j}) is pruned (masked): it is 0 everywhere")
-    return layer
 
 
 def _r2(y, fit):
@@ -69,7 +57,7 @@ def plot_edge(model, l, i, j, x=None, candidate=None, path=None):
     by ``from_formula`` that spline was never trained, so the R² is low.
     """
     from minikan.symbolic.library import LIBRARY
-    layer = _check_edge(model, l, i, j)
+    layer = validate.check_edge(model, l, i, j, ": it is 0 everywhere")
     fits = []                                                  # (name, a, b, c, d, colour, gid, style)
     sym = layer.active_symbolic().get((i, j))
     if sym:

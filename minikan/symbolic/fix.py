@@ -17,6 +17,8 @@ from minikan import validate
 from minikan.symbolic.fit import WEIGHT_SIMPLE, fit_affine, suggest
 from minikan.symbolic.library import LIBRARY
 
+MASKED = "; only active edges can be fixed"   # what validate.check_edge says of a pruned edge
+
 # R² an edge's best candidate must reach to be fixed, and the check's tolerance: both catch
 # gross failures only, because near them right and wrong overlap. Measured
 # (benchmarks/symbolic_check.py: trained [2, 1, 1] KANs on four formulas and [2, 2, 1] on x·y,
@@ -78,22 +80,10 @@ class FixReport(list):
         self.loss_before = self.loss_after = self.allowed = None
 
 
-def _check_edge(model, l, i, j):
-    if not (isinstance(l, (int, np.integer)) and 0 <= l < model.depth):
-        raise ValueError(f"layer index l must be in [0, {model.depth}), got {l!r}")
-    layer = model.layers[l]
-    if not (isinstance(i, (int, np.integer)) and 0 <= i < layer.in_dim
-            and isinstance(j, (int, np.integer)) and 0 <= j < layer.out_dim):
-        raise ValueError(f"edge (i, j) of layer {l} must have 0 <= i < {layer.in_dim} and "
-                         f"0 <= j < {layer.out_dim}, got ({i!r}, {j!r})")
-    if not layer.mask[i, j]:
-        raise ValueError(f"edge ({l}, {i}, {j}) is pruned (masked); only active edges can be fixed")
-    return layer
-
 
 def edge_samples(model, l, i, j, x=None):
     """The edge's input samples x_{l,i} and values φ_{l,j,i}(x_{l,i}): two (N,) arrays."""
-    layer = _check_edge(model, l, i, j)
+    layer = validate.check_edge(model, l, i, j, MASKED)
     xl = model.layer_inputs(model.data_x(x))[l]                        # (N, in_l)
     phi, _ = layer.edge_forward(xl)
     return xl[:, i], phi[:, i, j]
@@ -113,7 +103,7 @@ def fix_symbolic(model, l, i, j, name, fit_params=True, x=None):
     """
     if not isinstance(name, str) or name not in LIBRARY:
         raise ValueError(f"name must be a library function ({', '.join(LIBRARY)}), got {name!r}")
-    layer = _check_edge(model, l, i, j)
+    layer = validate.check_edge(model, l, i, j, MASKED)
     if fit_params:
         xs, ys = edge_samples(model, l, i, j, x)
         fit = fit_affine(xs, ys, name)
@@ -127,7 +117,7 @@ def fix_symbolic(model, l, i, j, name, fit_params=True, x=None):
 
 def unfix_symbolic(model, l, i, j):
     """Give edge (l, i, j) back its spline (kept unchanged while the edge was symbolic)."""
-    layer = _check_edge(model, l, i, j)
+    layer = validate.check_edge(model, l, i, j, MASKED)
     layer.symbolic.pop((int(i), int(j)), None)
 
 

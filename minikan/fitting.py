@@ -7,7 +7,7 @@ callback, and the losses, penalty and count of live edges recorded after each st
 """
 import numpy as np
 
-from minikan import losses, nodes, progress, regularize, train, validate
+from minikan import fit_checks, losses, nodes, progress, regularize, train, validate
 from minikan.prune import EDGE_TH
 
 # With mini-batches, ``fit`` records its per-step metrics on a fixed subset of max(batch,
@@ -22,13 +22,13 @@ METRICS_MIN_ROWS = 1000
 def fit(model, dataset, opt, steps, lr, batch, loss_fn, weights, update_grid, grid_update_num,
         stop_grid_update_step, log, seed):
     """``KAN.fit``'s work (its docstring says what each argument means); returns the history."""
-    steps = validate.check_training(loss_fn, opt, train.OPTIMIZERS, steps, lr, batch)
+    steps = fit_checks.check_training(loss_fn, opt, train.OPTIMIZERS, steps, lr, batch)
     weights = regularize.Weights(*(validate.check_real(v, f"lamb{name}", minimum=0.0) for v, name in zip(
         weights[:5], ("", "_l1", "_entropy", "_coef", "_coefdiff"))),
         validate.check_choice(weights.reg_metric, "reg_metric", regularize.METRICS))
-    x, y, x_test, y_test = validate.check_dataset(
+    x, y, x_test, y_test = fit_checks.check_dataset(
         dataset, loss_fn, model.layers[0].in_dim, model.layers[-1].out_dim)
-    validate.check_fit_options(lr, batch, len(x), update_grid, grid_update_num, stop_grid_update_step, log)
+    fit_checks.check_fit_options(lr, batch, len(x), update_grid, grid_update_num, stop_grid_update_step, log)
     model.train_input = x
     every = max(1, stop_grid_update_step // max(grid_update_num, 1))
 

@@ -7,7 +7,8 @@ dL/dpred, shaped like ``pred``. ``dpred`` is what ``model.backward`` takes as
 - ``mse``: regression, labels are floats ``(n, m)`` (or ``(n,)`` when m = 1).
 - ``cross_entropy``: classification, labels are integer classes ``(n,)``.
 
-``rmse`` and ``accuracy`` are for reporting only and return a float.
+``rmse`` and ``accuracy`` are for reporting only and return a float; ``Predictor``
+gives ``KAN`` and ``MLP`` their ``predict``, ``predict_proba`` and ``evaluate``.
 
 Shapes: n samples; m outputs; C classes.
 """
@@ -203,18 +204,33 @@ def get_loss(name):
     return LOSSES[check_choice(name, "loss name", tuple(LOSSES))]
 
 
-def evaluate(predict, dataset):
-    """Train and test RMSE, or accuracy when the labels are integer classes (n,).
+class Predictor:
+    """What a trained model offers that needs only its ``forward``: outputs, probabilities, scores.
 
-    ``predict(x)`` is a model's output for x; ``dataset`` is ``create_dataset``'s dict.
-    Shared by ``KAN.evaluate`` and ``MLP.evaluate``.
+    ``KAN`` and ``MLP`` inherit these three methods, so a KAN and its MLP baseline are used and
+    compared in the same words.
     """
-    out = {}
-    for part in ("train", "test"):
-        x, y = dataset[f"{part}_input"], np.asarray(dataset[f"{part}_label"])
-        pred = predict(x)
-        if y.ndim == 1 and y.dtype.kind in "iu":
-            out[f"{part}_accuracy"] = accuracy(pred, y)
-        else:
-            out[f"{part}_rmse"] = rmse(pred, y)
-    return out
+
+    def predict(self, x):
+        """Output for x (batch, in_dim): values for MSE models, logits for cross-entropy."""
+        return self.forward(x)
+
+    def predict_proba(self, x):
+        """Class probabilities (batch, n_classes), the softmax of the logits."""
+        return softmax(self.forward(x))
+
+    def evaluate(self, dataset):
+        """Train and test RMSE, or accuracy when the labels are integer classes (n,).
+
+        ``dataset`` is ``create_dataset``'s dict; the returned keys are ``train_rmse`` and
+        ``test_rmse``, or ``train_accuracy`` and ``test_accuracy``.
+        """
+        out = {}
+        for part in ("train", "test"):
+            x, y = dataset[f"{part}_input"], np.asarray(dataset[f"{part}_label"])
+            pred = self.forward(x)
+            if y.ndim == 1 and y.dtype.kind in "iu":
+                out[f"{part}_accuracy"] = accuracy(pred, y)
+            else:
+                out[f"{part}_rmse"] = rmse(pred, y)
+        return out

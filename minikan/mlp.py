@@ -12,7 +12,7 @@ Shapes: batch; width[l] nodes in layer l; W_l (width[l], width[l+1]); b_l (width
 """
 import numpy as np
 
-from minikan import losses, validate
+from minikan import fit_checks, losses, validate
 from minikan.layer import silu, silu_grad
 
 ACTIVATIONS = {
@@ -36,7 +36,7 @@ def init_std(activation, fan_in, fan_out):
     return np.sqrt(2.0 / fan_in)
 
 
-class MLP:
+class MLP(losses.Predictor):
     """A fully connected network with a fixed activation on every hidden node.
 
     Parameters
@@ -132,19 +132,6 @@ class MLP:
         self.backward(dpred)
         return value, self.grads
 
-    # ------------------------------------------------------------------ using a model
-    def predict(self, x):
-        """Output for x (batch, width[0]): values for MSE models, logits for cross-entropy."""
-        return self.forward(x)
-
-    def predict_proba(self, x):
-        """Class probabilities (batch, n_classes), the softmax of the logits."""
-        return losses.softmax(self.forward(x))
-
-    def evaluate(self, dataset):
-        """Train and test RMSE, or accuracy when the labels are integer classes (n,)."""
-        return losses.evaluate(self.forward, dataset)
-
     def fit(self, dataset, opt="LBFGS", steps=100, lr=1.0, batch=-1, loss_fn="mse", log=1, seed=0):
         """Train on ``dataset`` (``create_dataset``'s dict); returns the history of per-step arrays.
 
@@ -153,8 +140,8 @@ class MLP:
         for "ce", objective, time.
         """
         from minikan import progress, train
-        steps = validate.check_training(loss_fn, opt, train.OPTIMIZERS, steps, lr, batch)
-        x, y, x_test, y_test = validate.check_dataset(dataset, loss_fn, self.width[0], self.width[-1])
+        steps = fit_checks.check_training(loss_fn, opt, train.OPTIMIZERS, steps, lr, batch)
+        x, y, x_test, y_test = fit_checks.check_dataset(dataset, loss_fn, self.width[0], self.width[-1])
         self.train_input = x
 
         def metrics(step):

@@ -16,7 +16,7 @@ from minikan.prune import EDGE_TH, NODE_TH
 from minikan.symbolic.ranking import WEIGHT_SIMPLE
 
 
-class KAN:
+class KAN(losses.Predictor):
     """A Kolmogorov–Arnold network.
 
     Parameters
@@ -225,19 +225,6 @@ class KAN:
             for key, g in reg_grads.items():
                 self.grads[key] = self.grads[key] + g
         return value, self.grads
-
-    # ------------------------------------------------------------------ using a model
-    def predict(self, x):
-        """Output for x (batch, d): values for MSE models, logits for cross-entropy."""
-        return self.forward(x)
-
-    def predict_proba(self, x):
-        """Class probabilities (batch, n_classes), the softmax of the logits."""
-        return losses.softmax(self.forward(x))
-
-    def evaluate(self, dataset):
-        """Train and test RMSE, or accuracy when the labels are integer classes (n,)."""
-        return losses.evaluate(self.forward, dataset)
 
     # ------------------------------------------------------------------ training
     def fit(self, dataset, opt="LBFGS", steps=100, lr=1.0, batch=-1, loss_fn="mse", lamb=0.0,

@@ -3,7 +3,7 @@ import io
 
 import numpy as np
 
-from minikan import KAN, losses, progress, validate
+from minikan import KAN, fit_checks, losses, progress
 from minikan import fitting as model_mod
 
 
@@ -38,7 +38,7 @@ def test_float64_memmap_is_not_copied(tmp_path):
     ds = _dataset(100)
     np.save(tmp_path / "x.npy", ds["train_input"])
     ds["train_input"] = np.load(tmp_path / "x.npy", mmap_mode="r")
-    x, *_ = validate.check_dataset(ds, "mse", 2, 1)
+    x, *_ = fit_checks.check_dataset(ds, "mse", 2, 1)
     assert np.shares_memory(x, ds["train_input"])
     hist = KAN([2, 2, 1], grid=3, seed=0).fit(ds, opt="Adam", steps=2, lr=0.01, batch=10, log=0)
     assert np.isfinite(hist["train_loss"]).all()

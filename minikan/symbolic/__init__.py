@@ -1,10 +1,13 @@
 """Symbolic regression on KAN edges (KAN arXiv:2404.19756 §2.5.1).
 
-``library``: the primitives f with f', sympy form, complexity and domain clamp.
-``fit``: the affine fit y ≈ a·f(b·x + c) + d and the ranking of the library by it.
+``primitive``: what one primitive f is: f', sympy form, complexity and domain clamp.
+``library``: the table of primitives, and the registry that ``add_primitive`` extends.
+``fit``: the affine fit y ≈ a·f(b·x + c) + d, and ``suggest``, every candidate fitted.
+``ranking``: how fits are compared (R² against simplicity), their order and table.
 ``edges``: an edge fixed to a·f(b·x + c) + d inside a layer, with its backward.
 ``fix``: suggest, fix, auto-fix and unfix edges of a model.
 ``formula``: a fully symbolic model read out as sympy expressions.
+``parse``: a sympy formula read as a DAG of sums, products and library edges.
 ``compiler``: a formula compiled into a KAN, and a symbolic KAN back into splines.
 
 Importing the package loads none of them: ``fit`` needs scipy.optimize and ``formula`` and
@@ -15,7 +18,7 @@ fit_affine`` still works.
 import importlib
 
 _EXPORTS = {
-    "DOMAIN_EPS": "library", "LIBRARY": "library", "Domain": "library", "Primitive": "library",
+    "DOMAIN_EPS": "primitive", "Domain": "primitive", "Primitive": "primitive", "LIBRARY": "library",
     "add_primitive": "library", "get_library": "library",
     "AffineFit": "fit", "Suggestion": "fit", "fit_affine": "fit", "format_table": "fit",
     "score": "fit", "suggest": "fit",

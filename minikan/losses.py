@@ -101,10 +101,12 @@ def log_softmax(logits):
     Parameters
     ----------
     logits : array_like, shape (n, C)
+        Unnormalised class scores z, one row per sample (a model's output).
 
     Returns
     -------
-    ndarray, shape (n, C)
+    log_p : ndarray, shape (n, C)
+        Log-probabilities, each ≤ 0; exp of a row sums to 1.
     """
     logits = _as_batch(logits, "logits", "(n, n_classes)")  # (n, C)
     shifted = logits - logits.max(axis=1, keepdims=True)  # (n, C), each row's max is 0
@@ -118,10 +120,11 @@ def softmax(logits):
     Parameters
     ----------
     logits : array_like, shape (n, C)
+        As for ``log_softmax``, whose exp this is (so it never overflows either).
 
     Returns
     -------
-    ndarray, shape (n, C)
+    p : ndarray, shape (n, C)
         Non-negative rows that sum to 1.
     """
     return np.exp(log_softmax(logits))  # (n, C)

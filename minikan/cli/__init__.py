@@ -39,26 +39,22 @@ def _grids(text):
     return _ints(text, 0)
 
 
-def _positive(kind):
+def _number(kind, ok, wanted, kind_name):
+    """An argparse type: text → ``kind``, refused unless ``ok(value)``; the words name both rules."""
     def parse(text):
         try:
             v = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, got {text!r}") from None
-        if not v > 0:
-            raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+            raise argparse.ArgumentTypeError(f"expected {kind_name}, got {text!r}") from None
+        if not ok(v):
+            raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}")
         return v
     return parse
 
 
-def _non_negative(text):
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not v >= 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
-    return v
+_positive_int = _number(int, lambda v: v > 0, "a positive integer", "an integer")
+_non_negative = _number(float, lambda v: v >= 0, "a number >= 0", "a number")
+_fraction = _number(float, lambda v: 0 < v < 1, "a fraction in (0, 1)", "a number")
 
 
 def _lib(text):
@@ -69,13 +65,6 @@ def _lib(text):
         raise argparse.ArgumentTypeError(f"expected library functions from {','.join(LIBRARY)}; "
                                          f"unknown: {unknown or text!r}")
     return ",".join(names)
-
-
-def _fraction(text):
-    v = _non_negative(text)
-    if not 0 < v < 1:
-        raise argparse.ArgumentTypeError(f"expected a fraction in (0, 1), got {text!r}")
-    return v
 
 
 def _add_fit(sub, common):
@@ -91,9 +80,9 @@ def _add_fit(sub, common):
                    "goes beside it (MODEL.png)")
     p.add_argument("--width", type=_int_list, metavar="W", help="layer sizes, e.g. 3,7,1: inputs first, "
                    "outputs last (default: d,2d+1,1, the Kolmogorov-Arnold shape)")
-    p.add_argument("--grid", type=_positive(int), default=5, metavar="G", help="spline intervals G (default 5)")
-    p.add_argument("--k", type=_positive(int), default=3, help="spline degree (default 3, cubic)")
-    p.add_argument("--steps", type=_positive(int), default=50, metavar="N", help="L-BFGS steps per stage (default 50)")
+    p.add_argument("--grid", type=_positive_int, default=5, metavar="G", help="spline intervals G (default 5)")
+    p.add_argument("--k", type=_positive_int, default=3, help="spline degree (default 3, cubic)")
+    p.add_argument("--steps", type=_positive_int, default=50, metavar="N", help="L-BFGS steps per stage (default 50)")
     p.add_argument("--lamb", type=_non_negative, metavar="L", help="sparsity weight on the standardised scale "
                    f"(default {DEMO_LAMB} with --prune, else 0)")
     p.add_argument("--prune", action="store_true", help="train for sparsity, prune nodes, edges and the "
@@ -116,6 +105,14 @@ def _add_fit(sub, common):
     p.set_defaults(run=commands.cmd_fit)
 
 
+def _add_model_command(sub, common, name, run, help, description):
+    """A subcommand that reads a saved model first (formula, plot, predict); returns its parser."""
+    p = sub.add_parser(name, parents=[common], help=help, description=description)
+    p.add_argument("model", metavar="MODEL.npz")
+    p.set_defaults(run=run)
+    return p
+
+
 def build_parser():
     from minikan.cli import commands, demo
     common = argparse.ArgumentParser(add_help=False)
@@ -125,27 +122,22 @@ def build_parser():
                                      epilog="'minikan COMMAND --help' describes each command.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_fit(sub, common)
-    p = sub.add_parser("formula", parents=[common], help="print a fitted model's formula",
-                       description="One 'target = expression' line per output, in sympy's string form with "
-                       "the CSV's column names; exit 1 (listing them) if edges are still splines.")
-    p.add_argument("model", metavar="MODEL.npz")
+    p = _add_model_command(sub, common, "formula", commands.cmd_formula, "print a fitted model's formula",
+                           "One 'target = expression' line per output, in sympy's string form with the CSV's "
+                           "column names; exit 1 (listing them) if edges are still splines.")
     p.add_argument("--snap", type=_non_negative, default=commands.SNAP_TOL,
                    help=f"show constants within SNAP of a simple value as it (default {commands.SNAP_TOL}; 0: exact)")
     p.add_argument("--digits", type=int, help="round the constants to DIGITS decimals")
-    p.set_defaults(run=commands.cmd_formula)
-    p = sub.add_parser("plot", parents=[common], help="draw a model's network as a PNG",
-                       description="Draw the network with every edge's learned function, on the training "
-                       "inputs stored in the model file.")
-    p.add_argument("model", metavar="MODEL.npz")
+    p = _add_model_command(sub, common, "plot", commands.cmd_plot, "draw a model's network as a PNG",
+                           "Draw the network with every edge's learned function, on the training inputs "
+                           "stored in the model file.")
     p.add_argument("png", metavar="OUT.png")
-    p.set_defaults(run=commands.cmd_plot)
-    p = sub.add_parser("predict", parents=[common], help="predict the rows of a CSV file (CSV to stdout)",
-                       description="Read the model's input columns (by name) from a CSV file and write one "
-                       "row of outputs per row to stdout, headed by the output names.")
-    p.add_argument("model", metavar="MODEL.npz")
+    p = _add_model_command(sub, common, "predict", commands.cmd_predict,
+                           "predict the rows of a CSV file (CSV to stdout)",
+                           "Read the model's input columns (by name) from a CSV file and write one row of "
+                           "outputs per row to stdout, headed by the output names.")
     p.add_argument("data", metavar="DATA.csv")
     p.add_argument("--classes", action="store_true", help="for a classifier: the predicted class, not the logits")
-    p.set_defaults(run=commands.cmd_predict)
     p = sub.add_parser("gradcheck", parents=[common], help="check every backward pass against finite differences")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(run=demo.cmd_gradcheck)

@@ -23,12 +23,17 @@ data-dependent operations (prune, refine, auto_symbolic, update_grid, scores) th
 too, so a loaded model can prune or be plotted on its samples at once. Training after a
 load continues exactly as the original would: ``fit`` needs nothing else from the model.
 """
+import contextlib
 import json
 import os
 import tempfile
 import zipfile
 
 import numpy as np
+
+from minikan import nodes
+from minikan.symbolic.library import LIBRARY
+from minikan.units import Normalization
 
 FORMAT = "minikan-model"
 FORMAT_VERSION = 1
@@ -40,7 +45,7 @@ META_KEYS = ("format", "format_version", "minikan_version", "width", "mult_arity
 
 def _metadata(model):
     """Everything that is not an array: structure, names, which edges are which function."""
-    from minikan import __version__
+    from minikan import __version__  # set in minikan/__init__.py, which imports model, which imports io
     return {
         "format": FORMAT, "format_version": FORMAT_VERSION, "minikan_version": __version__,
         "width": model.width, "mult_arity": model.arities, "k": model.k,
@@ -101,10 +106,8 @@ def save(model, path, keep_inputs=False):
         os.chmod(tmp.name, _file_mode(path))        # a temporary file is private (0600)
         os.replace(tmp.name, path)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp.name)
-        except FileNotFoundError:
-            pass
         raise
     _fsync_directory(directory)
 
@@ -181,8 +184,6 @@ def _read(path):
 
 def _check_metadata(arrays):
     """The JSON metadata as a dict with every value checked; widths normalised."""
-    from minikan import nodes
-    from minikan.symbolic.library import LIBRARY
     raw = arrays.get("metadata")
     if raw is None or raw.dtype != np.uint8 or raw.ndim != 1:
         raise ValueError("entry 'metadata' is missing or is not a uint8 vector of JSON text")
@@ -283,8 +284,7 @@ def _check_arrays(arrays, meta):
 
 def _build(arrays, meta):
     """A KAN with exactly the stored state (bit for bit)."""
-    from minikan.model import KAN
-    from minikan.units import Normalization
+    from minikan.model import KAN  # model.py imports io (KAN.save, KAN.load): import on use
     model = KAN(meta["width"], grid=meta["grid"][0], k=meta["k"], mult_arity=meta["mult_arity"],
                 grid_eps=meta["grid_eps"], input_names=meta["input_names"],
                 output_names=meta["output_names"])

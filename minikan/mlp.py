@@ -12,7 +12,7 @@ Shapes: batch; width[l] nodes in layer l; W_l (width[l], width[l+1]); b_l (width
 """
 import numpy as np
 
-from minikan import fit_checks, losses, validate
+from minikan import fit_checks, losses, progress, train, validate
 from minikan.layer import silu, silu_grad
 
 ACTIVATIONS = {
@@ -139,7 +139,6 @@ class MLP(losses.Predictor):
         History keys: train_loss, test_loss (RMSE, or mean cross-entropy), train_acc/test_acc
         for "ce", objective, time.
         """
-        from minikan import progress, train
         steps = fit_checks.check_training(loss_fn, opt, train.OPTIMIZERS, steps, lr, batch)
         x, y, x_test, y_test = fit_checks.check_dataset(dataset, loss_fn, self.width[0], self.width[-1])
         self.train_input = x

@@ -15,8 +15,10 @@ Errors are one line on stderr naming the file, the row or column and what was ex
 import argparse
 import sys
 
+from minikan.cli import commands, demo
 from minikan.cli.csvfile import CliError
 from minikan.cli.demo import DEMO_LAMB, DEMO_LAMB_ENTROPY, DEMO_LIB, gradcheck_reports
+from minikan.symbolic.library import LIBRARY
 
 __all__ = ["main", "CliError", "DEMO_LAMB", "DEMO_LAMB_ENTROPY", "DEMO_LIB", "gradcheck_reports"]
 
@@ -58,7 +60,6 @@ _fraction = _number(float, lambda v: 0 < v < 1, "a fraction in (0, 1)", "a numbe
 
 
 def _lib(text):
-    from minikan.symbolic.library import LIBRARY
     names = [v.strip() for v in text.split(",") if v.strip()]
     unknown = [v for v in names if v not in LIBRARY]
     if not names or unknown:
@@ -68,7 +69,6 @@ def _lib(text):
 
 
 def _add_fit(sub, common):
-    from minikan.cli import commands
     p = sub.add_parser("fit", parents=[common], help="fit a KAN to a CSV file, down to a formula",
                        description="Fit a KAN to the columns of a CSV file (with a header row): split "
                        "train/test, standardise inside the model, train, and optionally prune and make "
@@ -114,7 +114,6 @@ def _add_model_command(sub, common, name, run, help, description):
 
 
 def build_parser():
-    from minikan.cli import commands, demo
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", help="show the traceback of an error")
     parser = argparse.ArgumentParser(prog="minikan", description="minikan: Kolmogorov-Arnold networks "

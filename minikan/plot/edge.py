@@ -2,7 +2,9 @@
 import numpy as np
 
 from minikan import validate
+from minikan.layer import edge_forward
 from minikan.plot.figure import CANDIDATE_COLOR, SPLINE_COLOR, SYMBOLIC_COLOR, new_figure, samples, save
+from minikan.symbolic.library import LIBRARY
 
 EDGE_POINTS = 400            # points on the large curve: smooth at 6 inches
 
@@ -15,9 +17,8 @@ def _r2(y, fit):
 
 def _affine_text(name, a, b, c, d):
     """a·f(b·x + c) + d as sympy prints it, 3 significant digits: 0.098*sin(3.14*x + 3.14) + 0.141."""
-    import sympy as sp
+    import sympy as sp  # only for the label text; a plot without a symbolic edge never loads it
 
-    from minikan.symbolic.library import LIBRARY
     r = [sp.Float(float(f"{v:.3g}"), 3) for v in (a, b, c, d)]
     return str(r[0] * LIBRARY[name].sympy(r[1] * sp.Symbol("x") + r[2]) + r[3])
 
@@ -56,7 +57,6 @@ def plot_edge(model, l, i, j, x=None, candidate=None, path=None):
     a·f(b·x + c) + d is drawn over it, with its R² against that spline; for a model made
     by ``from_formula`` that spline was never trained, so the R² is low.
     """
-    from minikan.symbolic.library import LIBRARY
     layer = validate.check_edge(model, l, i, j, ": it is 0 everywhere")
     fits = []                                                  # (name, a, b, c, d, colour, gid, style)
     sym = layer.active_symbolic().get((i, j))
@@ -102,7 +102,6 @@ def plot_edge(model, l, i, j, x=None, candidate=None, path=None):
 
 def _spline(layer, i, j, u):
     """The spline form w_b·silu(u) + w_s·Σ c B(u) of edge (i, j) at u (n,), even if it is symbolic."""
-    from minikan.layer import edge_forward
     grid = np.zeros((len(u), layer.in_dim))                    # (n, in_dim): φ_{j,i} reads column i only
     grid[:, i] = u
     p = layer.params

@@ -3,7 +3,7 @@ import textwrap
 
 import numpy as np
 
-from minikan import validate
+from minikan import prune, validate
 from minikan.plot.figure import SPLINE_COLOR, SYMBOLIC_COLOR, check_names, new_figure, samples, save
 
 CURVE_POINTS = 80            # points per inset curve: smooth at inset size
@@ -71,7 +71,6 @@ def plot_model(model, path=None, x=None, scale=1.0, in_vars=None, out_vars=None,
     in_vars = check_names(in_vars, model.layers[0].in_dim, "in_vars", model.input_names)
     out_vars = check_names(out_vars, m, "out_vars", model.output_names)
     xs = samples(model, x)
-    from minikan import prune
     edge_scores = prune.scores(model, xs, "l1")["edge"]        # per layer (in_l, out_l)
     inputs = [xl.copy() for xl in model.layer_inputs(xs)]     # per layer (batch, in_l)
 

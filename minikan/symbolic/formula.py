@@ -18,6 +18,7 @@ import numpy as np
 import sympy as sp
 
 from minikan import nodes as node_ops
+from minikan import validate
 from minikan.symbolic.library import LIBRARY
 
 SNAP_DENOMINATORS = range(1, 13)     # p/q with q ≤ 12 counts as a "simple fraction"
@@ -220,7 +221,6 @@ def formula_rmse(expr, data, variables=None):
     float
         sqrt(mean over all n·m entries of (expr(x) − y)²).
     """
-    from minikan import validate
     x, y = (data["test_input"], data["test_label"]) if isinstance(data, dict) else data
     x = validate.as_float_array(x, "x", ndim=2, shape_hint="(n, d)")   # (n, d)
     y = validate.as_float_array(y, "y", ndim=(1, 2), shape_hint="(n, m)")

@@ -78,7 +78,7 @@ def create_dataset(f, n_var=2, ranges=(-1.0, 1.0), train_num=1000, test_num=1000
 
 # --- A user's own arrays -----------------------------------------------------
 
-def _as_labels(y):
+def _as_targets(y):
     """Integer vector -> class labels (n,); anything else -> float targets (n, m)."""
     kind = np.asarray(y).dtype.kind
     if kind in "biu" and np.ndim(y) == 1:
@@ -101,10 +101,10 @@ def _split(groups, test_fraction, rng):
     # method): the total is round(test_fraction * n) even when groups are tiny.
     counts[np.argsort(counts - quota, kind="stable")[:n_test - counts.sum()]] += 1
     test, train = [], []
-    for g, k in zip(groups, counts):
+    for g, n_g in zip(groups, counts):
         g = rng.permutation(g)
-        test.append(g[:k])
-        train.append(g[k:])
+        test.append(g[:n_g])
+        train.append(g[n_g:])
     # Shuffle again across groups so that no set is sorted by class, which
     # would make every mini-batch hold a single class.
     return rng.permutation(np.concatenate(train)), rng.permutation(np.concatenate(test))
@@ -138,7 +138,7 @@ def dataset_from_arrays(X, y, test_fraction=0.2, seed=0):
         ``train_input``, ``train_label``, ``test_input``, ``test_label``.
     """
     X = as_float_array(X, "X", ndim=2, shape_hint="(n, n_var)")  # (n, n_var)
-    y = _as_labels(y)  # (n,) int64 or (n, m) float64
+    y = _as_targets(y)  # (n,) int64 or (n, m) float64
     n = X.shape[0]
     if y.shape[0] != n:
         raise ValueError(f"X and y must have the same number of samples, got "

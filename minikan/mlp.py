@@ -1,7 +1,7 @@
 """A NumPy multilayer perceptron with a hand-written backward: the baseline KANs are compared to.
 
-Math: h_0 = x,  z_l = h_l W_l + b_l,  h_{l+1} = σ(z_l) for hidden layers,  MLP(x) = z_{L-1}
-An MLP puts *fixed* nonlinearities σ on its nodes and learns linear weights W on its
+Math: h_0 = x,  z_l = h_l W_l + b_l,  h_{l+1} = g(z_l) for hidden layers,  MLP(x) = z_{L-1}
+An MLP puts a *fixed* nonlinearity g (tanh, relu or silu) on its nodes and learns linear weights W on its
 edges; a KAN learns a function on every edge instead (KAN arXiv:2404.19756, Fig. 0.1).
 
 The object follows KAN's contract, so ``train.fit``, the optimisers and ``gradcheck`` drive
@@ -9,6 +9,7 @@ it unchanged: ``forward``/``backward`` with one cache replaced each call, ``para
 ``grads`` with the same dotted keys ("layers.0.W", "layers.0.b", …), ``objective(x, y)``.
 
 Shapes: batch; width[l] nodes in layer l; W_l (width[l], width[l+1]); b_l (width[l+1],).
+The activation is g, not σ: in ``layer.py`` σ is the sigmoid (silu(x) = x·σ(x)).
 """
 import numpy as np
 
@@ -16,7 +17,7 @@ from minikan import fit_checks, losses, progress, train, validate
 from minikan.layer import silu, silu_grad
 
 ACTIVATIONS = {
-    # name: (σ(z), σ'(z) from z)
+    # name: (g(z), g'(z) from z)
     "tanh": (np.tanh, lambda z: 1.0 - np.tanh(z) ** 2),
     "relu": (lambda z: np.maximum(z, 0.0), lambda z: (z > 0).astype(float)),
     "silu": (silu, silu_grad),
@@ -44,7 +45,7 @@ class MLP(losses.Predictor):
     width : list of int
         Nodes per layer, inputs first, e.g. [2, 16, 16, 1].
     activation : {"silu", "tanh", "relu"}
-        σ on the hidden nodes; the output layer is linear.
+        g on the hidden nodes; the output layer is linear.
     seed : int or numpy.random.Generator
         Seeds the initialisation: W_l ~ N(0, init_std²) (``init_std``), b_l = 0.
     """
@@ -88,14 +89,14 @@ class MLP(losses.Predictor):
     # ------------------------------------------------------------------ forward / backward
     def forward(self, x):
         """Network output (batch, width[-1]); keeps what ``backward`` needs (one cache per call)."""
-        sigma = ACTIVATIONS[self.activation][0]
+        g = ACTIVATIONS[self.activation][0]
         h = self.check_input(x)
         hs, zs = [], []
         for l in range(self.depth):
             hs.append(h)                                                   # (batch, width[l])
             z = h @ self.params[f"layers.{l}.W"] + self.params[f"layers.{l}.b"]  # (batch, width[l+1])
             zs.append(z)
-            h = sigma(z) if l < self.depth - 1 else z
+            h = g(z) if l < self.depth - 1 else z
         self._cache = (hs, zs)
         return h
 
@@ -104,18 +105,18 @@ class MLP(losses.Predictor):
     def backward(self, dout):
         """Replace ``grads`` for dout = ∂L/∂output (batch, width[-1]); return ∂L/∂x (batch, width[0]).
 
-        One layer at a time, from the top: dz = dh ⊙ σ'(z) (not for the linear output layer),
+        One layer at a time, from the top: dz = dh ⊙ g'(z) (not for the linear output layer),
         ∂L/∂W = hᵀ dz, ∂L/∂b = Σ_batch dz, and dh of the layer below = dz Wᵀ.
         """
         if self._cache is None:
             raise RuntimeError("MLP.backward called before forward")
-        dsigma = ACTIVATIONS[self.activation][1]
+        dg = ACTIVATIONS[self.activation][1]
         hs, zs = self._cache
         grads = {}
         dz = np.asarray(dout, dtype=float)                                 # (batch, width[-1])
         for l in reversed(range(self.depth)):
             if l < self.depth - 1:
-                dz = dz * dsigma(zs[l])                                    # (batch, width[l+1])
+                dz = dz * dg(zs[l])                                    # (batch, width[l+1])
             grads[f"layers.{l}.W"] = hs[l].T @ dz                          # (width[l], width[l+1])
             grads[f"layers.{l}.b"] = dz.sum(axis=0)                        # (width[l+1],)
             dz = dz @ self.params[f"layers.{l}.W"].T                       # (batch, width[l])

@@ -19,8 +19,8 @@ it before training: it changes the function the model computes.
 
 Units of the losses: fit's MSE is in the data's units, so it is σ_y² times the MSE of the
 normalised network while the sparsity penalty acts on the normalised network; a ``lamb``
-found on standardised data corresponds to lamb·σ_y² here (the command line does that
-rescaling, ``minikan/cli/fit.py``).
+found on standardised data corresponds to lamb·σ_y² here, the mean σ_y² for several
+outputs (the command line does that rescaling, ``cli/commands.py``'s ``cmd_fit``).
 
 Shapes: d inputs, m outputs; every array is float64.
 """
@@ -39,7 +39,12 @@ CONSTANT_COLUMN_RTOL = 1e-12
 class Normalization:
     """z = (x − x_mean)/x_std before layer 0; out = y_std·KAN(z) + y_mean after the last layer.
 
-    Attributes: x_mean, x_std (d,); y_mean, y_std (m,); every std > 0.
+    Attributes
+    ----------
+    x_mean, x_std : ndarray, shape (d,)
+        μ_x and σ_x of the inputs, every σ > 0.
+    y_mean, y_std : ndarray, shape (m,)
+        μ_y and σ_y of the outputs (0 and 1 for a classifier's logits), every σ > 0.
     """
 
     x_mean: np.ndarray

@@ -7,9 +7,23 @@ fixing: the affine parameters are fine-tuned by the same optimisers.
 
 Shapes: batch; in_dim, out_dim; n_sym symbolic edges, in the order of ``edge_index``.
 """
+from typing import NamedTuple
+
 import numpy as np
 
 from minikan.symbolic.library import LIBRARY
+
+
+class SymbolicCache(NamedTuple):
+    """What ``values_backward`` needs from ``values``."""
+    x: np.ndarray            # (batch, in_dim) the layer's input
+    i: np.ndarray            # (n_sym,) input index of each symbolic edge
+    j: np.ndarray            # (n_sym,) output index of each symbolic edge
+    fz: np.ndarray           # (batch, n_sym) f(z), z = b·x_i + c
+    dfz: np.ndarray          # (batch, n_sym) f'(z)
+    a: np.ndarray            # (n_sym,)
+    b: np.ndarray            # (n_sym,)
+    shape: tuple             # sym_affine's shape (in_dim, out_dim, 4)
 
 
 def edge_index(symbolic):
@@ -30,8 +44,20 @@ def scatter_matrix(symbolic, out_dim):
 def values(x, sym_affine, symbolic):
     """v_e = a·f(b·x_i + c) + d for every symbolic edge e = (i, j).
 
-    Parameters: x (batch, in_dim); sym_affine (in_dim, out_dim, 4); symbolic {(i, j): name}.
-    Returns: v (batch, n_sym) and the cache for ``values_backward``.
+    Parameters
+    ----------
+    x : ndarray, shape (batch, in_dim)
+    sym_affine : ndarray, shape (in_dim, out_dim, 4)
+        (a, b, c, d) of every edge; only the symbolic edges' are read.
+    symbolic : dict
+        {(i, j): library name} of the edges to evaluate.
+
+    Returns
+    -------
+    v : ndarray, shape (batch, n_sym)
+        Columns in the order of ``edge_index``.
+    cache : SymbolicCache
+        For ``values_backward``.
     """
     i, j = edge_index(symbolic)
     names = [symbolic[key] for key in sorted(symbolic)]
@@ -43,7 +69,7 @@ def values(x, sym_affine, symbolic):
         fz[:, cols] = LIBRARY[name].f(z[:, cols])
         dfz[:, cols] = LIBRARY[name].df(z[:, cols])
     v = a * fz + d                                             # (batch, n_sym)
-    return v, (x, i, j, fz, dfz, a, b, sym_affine.shape)
+    return v, SymbolicCache(x, i, j, fz, dfz, a, b, sym_affine.shape)
 
 
 def values_backward(dv, cache):
@@ -51,7 +77,12 @@ def values_backward(dv, cache):
 
     ∂v/∂a = f(z), ∂v/∂d = 1, ∂v/∂z = a·f'(z), and z passes that on as ∂z/∂b = x,
     ∂z/∂c = 1, ∂z/∂x = b.
-    Returns: dx (batch, in_dim); dsym_affine (in_dim, out_dim, 4).
+
+    Returns
+    -------
+    dx : ndarray, shape (batch, in_dim)
+    dsym_affine : ndarray, shape (in_dim, out_dim, 4)
+        Zero except at the symbolic edges.
     """
     x, i, j, fz, dfz, a, b, shape = cache
     dz = dv * a * dfz                                          # (batch, n_sym)

@@ -42,9 +42,20 @@ def symbolic_formula(model, var=None, digits=None, snap=None):
     symbol enters as (x_i − μ_i)/σ_i and each output is wrapped as σ_y·expr + μ_y
     (``units.py``), before folding and snapping.
 
-    Parameters: var — sympy symbols or names for the inputs (default ``model.input_names``);
-    digits — round every constant to this many decimals; snap — tolerance for snapping.
-    Returns: list of sympy expressions, one per output.
+    Parameters
+    ----------
+    model : KAN
+        Every active edge symbolic (``unfixed_edges`` lists the others).
+    var : list of sympy symbols or str, optional
+        The inputs' symbols or names; ``model.input_names`` when omitted.
+    digits : int, optional
+        Round every constant to this many decimals (``round_constants``).
+    snap : float, optional
+        Tolerance within which a constant is replaced by a simple value (``snap_constants``).
+
+    Returns
+    -------
+    list of sympy expressions, one per output
     """
     todo = unfixed_edges(model)
     if todo:

@@ -5,7 +5,7 @@ formula MODEL     the formula of a fitted model, one ``target = expression`` lin
 plot MODEL PNG    the network, every edge's learned function drawn on it
 predict MODEL CSV the model's outputs for the rows of a CSV file, as CSV on stdout
 gradcheck         every hand-written backward in minikan against central finite differences
-demo              the seeds' story on exp(sin(πx) + y²): train, prune, refine, read the formula
+demo              the KAN paper's worked example exp(sin(πx) + y²): train, prune, refine, read the formula
 
 Exit status: 0 success, 1 failure (a bad file, a model without a formula), 2 usage error.
 Errors are one line on stderr naming the file, the row or column and what was expected;

@@ -1,6 +1,6 @@
 """The two commands that need no data: ``demo`` and ``gradcheck``.
 
-demo       the seeds' story on f(x, y) = exp(sin(πx) + y²): train, prune, refine, read the formula
+demo       the KAN paper's worked example f(x, y) = exp(sin(πx) + y²): train, prune, refine, read the formula
 gradcheck  every hand-written backward in minikan against central finite differences
 """
 from pathlib import Path
@@ -72,7 +72,7 @@ DEMO_LIB = ["x", "x^2", "x^3", "exp", "sin", "tanh"]
 
 
 def cmd_demo(args):
-    """The seeds' story on f(x, y) = exp(sin(πx) + y²), from data to formula."""
+    """The KAN paper's worked example f(x, y) = exp(sin(πx) + y²), from data to formula."""
     import time
 
     from minikan.data import FUNCTIONS, dataset

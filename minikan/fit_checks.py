@@ -1,10 +1,11 @@
 """What a ``fit`` is given, checked against the model before any training starts.
 
-``validate.py`` checks single values (arrays, numbers, seeds) and knows no model; the checks
-here read several arguments together: the dataset dict against the model's widths and loss,
-the options every ``fit`` shares (``KAN.fit``, ``MLP.fit``), and ``KAN.fit``'s batch and
-grid-update options against the training set. Errors follow ``validate.py``: ``TypeError``
-for the wrong kind of value, ``ValueError`` for a wrong value, each naming the argument.
+``validate.py`` checks one argument at a time (an array, a number, a seed, an edge index);
+the checks here read several arguments together: the dataset dict against the model's
+widths and loss, the options every ``fit`` shares (``KAN.fit``, ``MLP.fit``), and
+``KAN.fit``'s batch and grid-update options against the training set. Errors follow
+``validate.py``: ``TypeError`` for the wrong kind of value, ``ValueError`` for a wrong
+value, each naming the argument.
 """
 import numbers
 

@@ -101,7 +101,7 @@ def xy_mult(xy_data):
     """[2, [0, 1], 1] trained with sparsity, pruned to one input per factor, re-fitted."""
     # seed 1 with fit's defaults ("spread" score, grid margin): one input per factor,
     # test RMSE 1.4e-5 after the re-fit. Measured on this data: seeds 0 and 2 feed x1 to
-    # both factors with the defaults, and with the seeds' penalty (l1, μ₂ = 2) seed 1 reaches
+    # both factors with the defaults, and with the paper's penalty (l1, μ₂ = 2) seed 1 reaches
     # only 1.0e-2 (regularize.py notes the product case).
     model = KAN([2, [0, 1], 1], grid=5, k=3, seed=1)
     model.fit(xy_data, steps=30, lamb=0.01, log=0)

@@ -264,7 +264,7 @@ def test_multiplication_node_keeps_weak_factor_edges_under_attribution():
     # spread) keeps both factors of x·y.
     data = product_data()
     model = KAN([2, [0, 1], 1], grid=5, k=3, seed=0)
-    model.fit(data, steps=30, lamb=0.01, lamb_entropy=2.0, reg_metric="l1", log=0)  # the seeds' penalty
+    model.fit(data, steps=30, lamb=0.01, lamb_entropy=2.0, reg_metric="l1", log=0)  # the paper's penalty
     new = model.prune(mode="attribution")
     assert new.width == [[2, 0], [0, 1], [1, 0]]
     assert new.layers[0].mask.sum(axis=0).min() >= 1    # every factor still has an input
@@ -315,7 +315,7 @@ def test_regularised_fit_history_sparsifies_and_is_reproducible():
             np.testing.assert_array_equal(h1[key], h2[key], err_msg=key)
 
 
-# ------------------------------------------------------------------ the seeds' example
+# ------------------------------------------------------------------ the KAN paper's example
 def test_sparsity_then_prune_finds_one_hidden_node_for_exp_sin():
     """exp(sin(πx) + y²) needs one hidden node: [2, 5, 1] → [2, 1, 1] (KAN §2.5.1, Fig. 2.4).
 

@@ -154,7 +154,7 @@ def test_node_entropy_is_mean_of_row_and_column_entropies():
 
 def test_spread_score_follows_a_rescaled_input_and_the_l1_does_not():
     """A hidden node scaled by c, read by a next layer whose knots followed it (knots × c): the
-    next layer computes the same function of it, so its seeds' L1 is unchanged while the first
+    next layer computes the same function of it, so its paper's L1 is unchanged while the first
     layer's L1 shrinks by c — the runaway. Its spread score grows by 1/c (up to the floor ε),
     balancing the first layer's, which shrinks by c."""
     layer = perturbed_model([2, 3, 1], seed=3).layers[1]

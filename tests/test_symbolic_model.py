@@ -339,7 +339,7 @@ def test_auto_symbolic_rejects_bad_arguments_before_fixing(kwargs, match):
 
 # ------------------------------------------------------------------ recovering formulas from data
 def test_pipeline_recovers_exp_sin_pi_x_plus_y_squared():
-    """The seeds' story: train with sparsity, prune, refine, auto_symbolic, fine-tune, read."""
+    """The KAN paper's story: train with sparsity, prune, refine, auto_symbolic, fine-tune, read."""
     ds = data.dataset("exp_sin", 1000, 1000, seed=1)
     model = KAN([2, 5, 1], grid=5, k=3, seed=1)
     model.fit(ds, steps=50, lamb=DEMO_LAMB, lamb_entropy=DEMO_LAMB_ENTROPY, update_grid=False, log=0)

@@ -82,12 +82,9 @@ class KAN(losses.Predictor):
         return self.layers[0].k
 
     def n_params(self):
-        """Parameters in use: n_basis + 2 per active spline edge, 4 per symbolic edge."""
-        n = 0
-        for layer in self.layers:
-            n_sym = len(layer.symbolic)
-            n += int(layer.spline_mask().sum()) * (layer.grid + layer.k + 2) + 4 * n_sym
-        return n
+        """Parameters in use: n_basis + 2 per active spline edge, 4 per unmasked symbolic edge."""
+        return sum(int(layer.spline_mask().sum()) * (layer.grid + layer.k + 2)
+                   + 4 * len(layer.active_symbolic()) for layer in self.layers)
 
     def __repr__(self):
         width = [w[0] if not w[1] else w for w in self.width]

@@ -170,6 +170,15 @@ def test_repr_and_n_params():
     assert "[2, 1]" in repr(KAN([3, [2, 1], 1]))
 
 
+def test_n_params_counts_symbolic_edges_only_while_unmasked():
+    model = KAN([2, 3, 1], grid=5, k=3, seed=0)
+    x = np.random.default_rng(0).uniform(-1, 1, (64, 2))
+    model.fix_symbolic(0, 0, 1, "x", x=x)             # a spline edge (10) becomes 4 affine parameters
+    assert model.n_params() == 9 * 10 - 10 + 4
+    model.layers[0].mask[0, 1] = 0                     # a pruned symbolic edge is zero: nothing to count
+    assert model.n_params() == 9 * 10 - 10
+
+
 def test_input_names():
     assert KAN([3, 1]).input_names == ["x1", "x2", "x3"]
     assert KAN([2, 1], input_names=["a", "b"]).input_names == ["a", "b"]

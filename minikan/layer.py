@@ -253,6 +253,18 @@ class KANLayer:
             phi[:, i, j] = v
         return phi, ForwardCache(cache, sym, sym_cache)
 
+    def spline_cache(self, x, reuse=True):
+        """``layer_forward``'s cache on x (batch, in_dim): silu(x), the basis and its derivatives.
+
+        With ``reuse``, the last forward's when it ran on this very array (right after that
+        forward, as in ``KAN.objective``: the knots have not moved since), so the sparsity
+        penalty does not evaluate the basis again; else a fresh one. Leaves this layer's cache.
+        """
+        c = self._cache
+        if reuse and c is not None and c.spline.x is x:
+            return c.spline
+        return layer_forward(x, *self._spline_args())[1]
+
     def edge_backward(self, dphi, cache):
         """dx (batch, in_dim) and grads (dict like params) for dphi = ∂L/∂φ (batch, in, out)."""
         dx, grads = edge_backward(dphi, cache.spline)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from helpers import perturb
 
-from minikan import gradcheck, losses, regularize
+from minikan import edge_stats, gradcheck, losses, regularize
 from minikan.gradcheck import numerical_grad_array, rel_error
 from minikan.model import KAN
 
@@ -45,12 +45,20 @@ def test_coef_penalties_match_formula_and_finite_differences():
     assert rel_error(dC2, numerical_grad_array(lambda: regularize.coef_penalties(coef)[1], coef)) < TOL
 
 
-def test_edge_l1_matches_direct_mean_and_masks():
+def one_row_slices(monkeypatch):
+    """Make every feature slice one row, so that the slicing (and its offsets) is exercised."""
+    monkeypatch.setattr(edge_stats, "FEATURE_BYTES", 1)
+
+
+def test_edge_l1_matches_direct_mean_and_masks(monkeypatch):
     model = perturbed_model([2, 3, 1])
     layer = model.layers[0]
     layer.mask[1, 2] = 0.0
     x = np.random.default_rng(2).uniform(-1, 1, (40, 2))
-    A = regularize.edge_l1(layer, x, chunk_elements=7)
+    full = regularize.edge_l1(layer, x)
+    one_row_slices(monkeypatch)
+    A = regularize.edge_l1(layer, x)
+    assert rel_error(A, full) < 1e-14
     assert rel_error(A, np.abs(layer.edge_forward(x)[0]).mean(axis=0)) < 1e-14
     assert A[1, 2] == 0.0
 
@@ -76,14 +84,15 @@ def test_penalty_gradient_alone_is_checked_through_inputs():
     assert report.max_rel_error < TOL, report.table()
 
 
-def test_chunked_equals_unchunked():
+def test_chunked_equals_unchunked(monkeypatch):
     rng = np.random.default_rng(5)
     model = perturbed_model([3, 4, 3, 1], seed=2)
     x = rng.uniform(-1, 1, (23, 3))
     inputs = model.layer_inputs(x)
     w = regularize.Weights(0.01, 1.0, 2.0, 0.1, 0.1)
     v_full, dx_full, g_full = regularize.penalty_and_grads(model.layers, inputs, w)
-    v_chunk, dx_chunk, g_chunk = regularize.penalty_and_grads(model.layers, inputs, w, chunk_elements=7)
+    one_row_slices(monkeypatch)
+    v_chunk, dx_chunk, g_chunk = regularize.penalty_and_grads(model.layers, inputs, w)
     assert v_chunk == pytest.approx(v_full, rel=1e-13)
     for a, b in zip(dx_full, dx_chunk):
         assert rel_error(a, b) < 1e-13
@@ -119,17 +128,24 @@ def test_spread_objective_gradient_deep(k):
     assert report.max_rel_error < TOL, report.table()
 
 
-def test_spread_scores_match_definition_and_chunking():
+def direct_score(layer, x):
+    """σ_ij/(ρ_i + ε) straight from the per-edge values of ``edge_forward``."""
+    phi = layer.edge_forward(x)[0]                                        # (batch, in, out)
+    return phi.std(axis=0) / (x.std(axis=0) + regularize.SPREAD_FLOOR)[:, None]
+
+
+def test_spread_scores_match_definition_and_chunking(monkeypatch):
     model = perturbed_model([3, 4, 3, 1], seed=2)
     x = np.random.default_rng(8).uniform(-1, 1, (23, 3))
     inputs = model.layer_inputs(x)
     for layer, xl in zip(model.layers, inputs):
-        phi = layer.edge_forward(xl)[0]
-        direct = phi.std(axis=0) / (xl.std(axis=0) + regularize.SPREAD_FLOOR)[:, None]
-        assert rel_error(regularize.edge_scores(layer, xl, "spread", chunk_elements=7), direct) < 1e-12
+        assert rel_error(regularize.edge_scores(layer, xl, "spread"), direct_score(layer, xl)) < 1e-12
     w = regularize.Weights(0.01, 1.0, 2.0, 0.1, 0.1, "spread")
     v_full, dx_full, g_full = regularize.penalty_and_grads(model.layers, inputs, w)
-    v_chunk, dx_chunk, g_chunk = regularize.penalty_and_grads(model.layers, inputs, w, chunk_elements=7)
+    one_row_slices(monkeypatch)
+    for layer, xl in zip(model.layers, inputs):
+        assert rel_error(regularize.edge_scores(layer, xl, "spread"), direct_score(layer, xl)) < 1e-12
+    v_chunk, dx_chunk, g_chunk = regularize.penalty_and_grads(model.layers, inputs, w)
     assert v_chunk == pytest.approx(v_full, rel=1e-12)
     for a, b in zip(dx_full, dx_chunk):
         assert rel_error(a, b) < 1e-12

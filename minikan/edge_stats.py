@@ -33,11 +33,11 @@ import numpy as np
 from minikan import bspline
 from minikan.layer import silu_grad
 
-# Bytes of one slice's feature array (in, rows, P). 8 MiB: measured on [8, 8, 1], batch
-# 50 000 (P = 9, 15 slices), the regularised objective costs the same (±3%) as with 64 MiB
-# (2 slices), so the per-slice overhead is negligible, while the three or four arrays of
-# this size a slice keeps add ≲ 32 MiB to a step's peak at any batch.
-FEATURE_BYTES = 8 * 2 ** 20
+# Bytes of one slice's feature array (in, rows, P). Measured on [8, 8, 1]'s first layer,
+# batch 50 000 (P = 9), the penalty's scores and gradient: 56 ms with 0.5–1 MiB slices,
+# 58–66 ms with 0.125–0.25 MiB (per-slice overhead) and with 2–8 MiB (past the 2 MiB L2
+# cache), 72 ms in one piece; and a slice's few arrays of this size add ≲ 4 MiB to the peak.
+FEATURE_BYTES = 2 ** 20
 
 
 def edge_weights(coef, scale_base, scale_sp, mask):
@@ -122,23 +122,23 @@ def spread(cache, w):
 def spread_backward(g_sigma, sigma, w, stats, cache):
     """∂L/∂w (in, out, P) and ∂L/∂x (batch, in) from g_sigma = ∂L/∂σ (in, out).
 
-    Per slice, ∂L/∂f = Q (f − f̄) = Bᵀ-part + silu-part − f̄-part, again from the cache's
-    arrays without forming f.
+    Per slice, ∂L/∂f = Q (f − f̄) = Q_B·B + Q_s·(silu − its mean) − Q_B·b̄, as two batched
+    products (the second with a column of ones for the constant), never forming f: an
+    elementwise broadcast over the short last axis P costs 3× as much (measured).
     """
     mean, Cw, sc = stats
     n, in_dim = cache.x.shape
     r = np.divide(g_sigma, sigma, out=np.zeros_like(sigma), where=sigma > 0)  # (in, out)
     Q = (r[:, :, None] * w).transpose(0, 2, 1) @ w / n         # (in, P, P), symmetric
-    Q_B, Q_s = Q[:, 1:, :], Q[:, 0, :]                         # (in, M, P), (in, P)
-    q_mean = np.einsum("im,imp->ip", mean[:, 1:], Q_B)         # (in, P): b̄ᵀ Q_B
+    Q_sc = np.stack([Q[:, 0, :], -np.einsum("im,imp->ip", mean[:, 1:], Q[:, 1:, :])], axis=1)  # (in, 2, P)
     B3 = cache.B.reshape(n, in_dim, -1)                        # (N, in, M), a view
     dx = np.empty_like(cache.x)                                # (batch, in)
     for rows in slices(cache):
-        D = B3[rows].transpose(1, 0, 2) @ Q_B                  # (in, r, P): the B part of Q f
-        dB = sc[rows][:, :, None] * Q_s[:, 1:] - q_mean[:, 1:]  # (r, in, M), in the cache's layout
-        dB += D[:, :, 1:].transpose(1, 0, 2)
-        dsilu = sc[rows] * Q_s[:, 0] - q_mean[:, 0] + D[:, :, 0].T  # (r, in)
-        dx[rows] = _to_x(dB, dsilu, cache, rows)
+        sc1 = np.ones((in_dim, rows.stop - rows.start, 2))     # (in, r, 2): [silu − mean, 1]
+        sc1[:, :, 0] = sc[rows].T
+        dF = B3[rows].transpose(1, 0, 2) @ Q[:, 1:, :]         # (in, r, P)
+        dF += sc1 @ Q_sc
+        dx[rows] = features_backward(dF, cache, rows)
     return r[:, :, None] * Cw, dx
 
 

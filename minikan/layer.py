@@ -13,8 +13,9 @@ first, the layer is two matrix products (the backward is their transposes):
                              W_b[i, j] = mask_ij w_b,ij,
 
 with B (batch, in·n_basis) input-major, built from the k + 1 non-zero basis values of each
-input (``bspline.local_basis``, ``bspline.scatter``). The per-edge values, for plots and the
-sparsity penalty, come from a second pair, ``edge_forward``/``edge_backward``, run on slices.
+input (``bspline.local_basis``, ``bspline.scatter``). The per-edge values, for plots and
+symbolic fitting, come from a second pair, ``edge_forward``/``edge_backward``, run on slices;
+the sparsity penalty reads the forward's cached basis instead (``spline_cache``, edge_stats.py).
 
 Symbolic edges (``symbolic/edges.py``, a later step of the reading order) add their values
 in ``KANLayer.forward``; the symbolic package is imported only when a layer has one.

@@ -196,3 +196,49 @@ def test_bad_reg_metric_is_rejected():
         model.fit(data, steps=1, lamb=0.01, reg_metric="l2", log=0)
     with pytest.raises(ValueError, match="reg_metric"):
         model.objective(np.zeros((4, 2)), np.zeros((4, 1)), lamb=0.01, reg_metric="l2")
+
+
+# ------------------------------------------------------------------ from the forward's basis (edge_stats.py)
+@pytest.mark.parametrize("reg_metric", ["l1", "spread"])
+def test_symbolic_edges_scores_and_gradient(reg_metric):
+    """Symbolic edges are scored from their own values (their spline weights are masked out)."""
+    from minikan.symbolic import edges
+    rng = np.random.default_rng(11)
+    model = perturbed_model([2, 3, 2], seed=4)
+    for l, i, j, name in [(0, 0, 1, "sin"), (1, 2, 0, "tanh")]:
+        model.fix_symbolic(l, i, j, name, fit_params=False)
+        model.layers[l].params["sym_affine"][i, j] += rng.uniform(-0.4, 0.4, 4)
+    x, y = rng.uniform(-0.9, 0.9, (10, 2)), rng.normal(size=(10, 2))
+    for layer, xl in zip(model.layers, model.layer_inputs(x)):
+        phi = layer.edge_forward(xl)[0]                                   # symbolic values included
+        direct = np.abs(phi).mean(axis=0) if reg_metric == "l1" else direct_score(layer, xl)
+        assert rel_error(regularize.edge_scores(layer, xl, reg_metric), direct) < 1e-12
+        assert edges.edge_index(layer.active_symbolic())[0].size == 1
+    report = gradcheck.check_objective(model, x, y, lamb=1.0, lamb_entropy=2.0, reg_metric=reg_metric)
+    assert report.max_rel_error < TOL, report.table()
+
+
+def test_penalty_reuses_the_forwards_basis_and_matches_a_fresh_one():
+    """penalty_and_grads reads the basis the last forward cached when it was on the same array;
+    a copy of the inputs (a fresh basis) gives the same penalty and gradients."""
+    rng = np.random.default_rng(12)
+    model = perturbed_model([3, 4, 1], seed=5)
+    x = rng.uniform(-1, 1, (30, 3))
+    inputs = model.layer_inputs(x)
+    assert model.layers[0].spline_cache(inputs[0]) is model.layers[0]._cache.spline
+    assert model.layers[0].spline_cache(inputs[0].copy()) is not model.layers[0]._cache.spline
+    w = regularize.Weights(0.01, 1.0, 2.0, 0.0, 0.0, "spread")
+    v, dx, g = regularize.penalty_and_grads(model.layers, inputs, w)
+    v2, dx2, g2 = regularize.penalty_and_grads(model.layers, [a.copy() for a in inputs], w)
+    assert v2 == pytest.approx(v, rel=1e-14)
+    for key in g:
+        assert rel_error(g[key], g2[key]) < 1e-14, key
+
+
+def test_spread_of_a_narrow_input_keeps_its_precision():
+    """A hidden node far narrower than its knot spacing: B barely varies over the batch, so
+    an uncentred covariance would cancel; the centred one agrees with the direct std."""
+    layer = perturbed_model([2, 3, 1], seed=6).layers[0]
+    x = 0.3 + 1e-3 * np.random.default_rng(13).normal(size=(200, 2))    # knots on [-1, 1]
+    sigma = regularize.edge_scores(layer, x, "spread") * (x.std(axis=0) + regularize.SPREAD_FLOOR)[:, None]
+    assert rel_error(sigma, layer.edge_forward(x)[0].std(axis=0)) < 1e-9

@@ -20,12 +20,12 @@ no array of size out per sample. Given gσ = ∂L/∂σ (in, out), with r_ij = g
 
 (the f̄ term of ∂σ/∂f sums to zero over s), and f_i's derivative in x is [silu'(x), B'_m(x)],
 whose k + 1 non-zero B' the forward also cached. An edge with σ = 0 (dead or masked) gets
-the subgradient 0. The L1 score |φ|₁ is not a quadratic form, so "l1" forms φ = F·w one
-slice of rows at a time and sends ∂L/∂φ back the same way: ∂L/∂w = Σ_s ∂L/∂φ(s) f(s),
-∂L/∂f(s) = Σ_j ∂L/∂φ_j(s) w_j.
+the subgradient 0. The L1 score |φ|₁ is not a quadratic form, so "l1" forms φ = w·f from
+the cached B and silu(x) one slice of rows at a time and sends ∂L/∂φ back the same way:
+∂L/∂w = Σ_s ∂L/∂φ(s) f(s), ∂L/∂f(s) = Σ_j ∂L/∂φ_j(s) w_j. Neither ever forms f itself.
 
-Slices. The features are centred and laid out per input, (in, rows, P), one slice of rows
-at a time: rows = ``FEATURE_BYTES`` / (in·P·8) — a memory budget, not a row count, so a
+Slices. A slice's arrays are laid out per input, (in, rows, P) or (in, rows, out), and
+rows = ``FEATURE_BYTES`` / (8·in·max(P, out)) — a memory budget, not a row count, so a
 wide layer takes fewer rows per slice and every slice's temporaries stay near that size.
 """
 import numpy as np
@@ -33,7 +33,7 @@ import numpy as np
 from minikan import bspline
 from minikan.layer import silu_grad
 
-# Bytes of one slice's feature array (in, rows, P). Measured on [8, 8, 1]'s first layer,
+# Bytes of one slice's array (in, rows, max(P, out)). Measured on [8, 8, 1]'s first layer,
 # batch 50 000 (P = 9), the penalty's scores and gradient: 56 ms with 0.5–1 MiB slices,
 # 58–66 ms with 0.125–0.25 MiB (per-slice overhead) and with 2–8 MiB (past the 2 MiB L2
 # cache), 72 ms in one piece; and a slice's few arrays of this size add ≲ 4 MiB to the peak.
@@ -56,24 +56,12 @@ def weights_backward(gw, coef, scale_sp, mask):
             "scale_sp": mask * np.einsum("ijm,ijm->ij", g_spline, coef)}
 
 
-def slices(cache):
-    """Row slices of the batch whose feature arrays (in, rows, P) fit ``FEATURE_BYTES``."""
+def slices(cache, out_dim=1):
+    """Row slices of the batch whose arrays (in, rows, max(P, out)) fit ``FEATURE_BYTES``."""
     batch, in_dim = cache.x.shape
-    P = cache.B.shape[1] // in_dim + 1
-    rows = max(1, FEATURE_BYTES // (8 * in_dim * P))
+    width = max(cache.B.shape[1] // in_dim + 1, out_dim)      # P or out
+    rows = max(1, FEATURE_BYTES // (8 * in_dim * width))
     return [slice(s, min(s + rows, batch)) for s in range(0, batch, rows)]
-
-
-def features(cache, rows, mean=None):
-    """f (in, rows, P) of the slice ``rows``, minus mean (in, P) when given."""
-    silu_x = cache.silu_x[rows]                                # (r, in)
-    r, in_dim = silu_x.shape
-    F = np.empty((in_dim, r, cache.B.shape[1] // in_dim + 1))  # (in, r, P)
-    F[:, :, 0] = silu_x.T
-    F[:, :, 1:] = cache.B[rows].reshape(r, in_dim, -1).transpose(1, 0, 2)
-    if mean is not None:
-        F -= mean[:, None, :]
-    return F
 
 
 def features_backward(dF, cache, rows):
@@ -142,12 +130,21 @@ def spread_backward(g_sigma, sigma, w, stats, cache):
     return r[:, :, None] * Cw, dx
 
 
+def _values(cache, rows, w):
+    """φ (in, r, out) of the slice, and the views of B (in, r, M) and silu(x) (in, r, 1) it used."""
+    Bt = cache.B[rows].reshape(rows.stop - rows.start, cache.x.shape[1], -1).transpose(1, 0, 2)
+    s1 = cache.silu_x[rows].T[:, :, None]                      # (in, r, 1)
+    phi = Bt @ w[:, :, 1:].transpose(0, 2, 1)                  # (in, r, out): Σ_m w_s c B
+    phi += s1 @ w[:, None, :, 0]                               # + w_b silu(x)
+    return phi, Bt, s1
+
+
 def l1(cache, w, keep=False):
     """A_ij = (1/N) Σ_s |φ_ij(s)| (in, out); with ``keep`` also φ of a one-slice batch."""
-    parts = slices(cache)
+    parts = slices(cache, w.shape[1])
     A, phi = 0.0, None
     for rows in parts:
-        phi = features(cache, rows) @ w.transpose(0, 2, 1)     # (in, r, out)
+        phi = _values(cache, rows, w)[0]                       # (in, r, out)
         A = A + np.abs(phi).sum(axis=1)
     return A / len(cache.x), (phi if keep and len(parts) == 1 else None)
 
@@ -156,10 +153,13 @@ def l1_backward(dA, w, cache, phi=None):
     """∂L/∂w and ∂L/∂x (batch, in) from dA = ∂L/∂A (in, out); phi: ``l1``'s kept values."""
     n = len(cache.x)
     gw, dx = np.zeros_like(w), np.empty_like(cache.x)
-    for rows in slices(cache):
-        F = features(cache, rows)                              # (in, r, P)
-        p = phi if phi is not None else F @ w.transpose(0, 2, 1)  # (in, r, out)
+    for rows in slices(cache, w.shape[1]):
+        p, Bt, s1 = _values(cache, rows, w)
+        p = phi if phi is not None else p                      # (in, r, out)
         dphi = np.sign(p) * (dA / n)[:, None, :]               # (in, r, out)
-        gw += dphi.transpose(0, 2, 1) @ F                      # (in, out, P)
-        dx[rows] = features_backward(dphi @ w, cache, rows)
+        dphi_t = dphi.transpose(0, 2, 1)                       # (in, out, r)
+        gw[:, :, 1:] += dphi_t @ Bt                            # (in, out, M)
+        gw[:, :, 0] += (dphi_t @ s1)[:, :, 0]
+        dB = np.ascontiguousarray((dphi @ w[:, :, 1:]).transpose(1, 0, 2))  # (r, in, M)
+        dx[rows] = _to_x(dB, (dphi @ w[:, :, :1])[:, :, 0].T, cache, rows)
     return gw, dx

@@ -254,7 +254,7 @@ class KANLayer:
             phi[:, i, j] = v
         return phi, ForwardCache(cache, sym, sym_cache)
 
-    def spline_cache(self, x, reuse=True):
+    def spline_cache(self, x, reuse=False):
         """``layer_forward``'s cache on x (batch, in_dim): silu(x), the basis and its derivatives.
 
         With ``reuse``, the last forward's when it ran on this very array (right after that

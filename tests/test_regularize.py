@@ -225,12 +225,15 @@ def test_penalty_reuses_the_forwards_basis_and_matches_a_fresh_one():
     model = perturbed_model([3, 4, 1], seed=5)
     x = rng.uniform(-1, 1, (30, 3))
     inputs = model.layer_inputs(x)
-    assert model.layers[0].spline_cache(inputs[0]) is model.layers[0]._cache.spline
-    assert model.layers[0].spline_cache(inputs[0].copy()) is not model.layers[0]._cache.spline
+    assert model.layers[0].spline_cache(inputs[0], reuse=True) is model.layers[0]._cache.spline
+    assert model.layers[0].spline_cache(inputs[0].copy(), reuse=True) is not model.layers[0]._cache.spline
+    assert model.layers[0].spline_cache(inputs[0]) is not model.layers[0]._cache.spline
     w = regularize.Weights(0.01, 1.0, 2.0, 0.0, 0.0, "spread")
     v, dx, g = regularize.penalty_and_grads(model.layers, inputs, w)
     v2, dx2, g2 = regularize.penalty_and_grads(model.layers, [a.copy() for a in inputs], w)
     assert v2 == pytest.approx(v, rel=1e-14)
+    for a, b in zip(dx, dx2):
+        assert rel_error(a, b) < 1e-14
     for key in g:
         assert rel_error(g[key], g2[key]) < 1e-14, key
 

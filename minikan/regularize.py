@@ -56,8 +56,9 @@ Where it is computed: from the basis the layer's forward already cached for the 
 from φ = features·w a slice of rows at a time — neither builds the (batch, in, out) tensor
 nor evaluates the basis again. Measured (benchmarks/memory.py, [8, 16, 1], G = 10, batch
 20 000): one regularised objective peaks at 1.03× the plain one (1.48× with the old
-chunked edge pass); on [8, 8, 1], 50 000 rows, an L-BFGS step with lamb = 0.01 costs
-1.6× a plain one (2.5× before).
+chunked edge pass, which evaluated the basis twice more); on [8, 8, 1], 50 000 rows
+(issue 17's workload, 5 L-BFGS steps, 2 alternating rounds) a step with lamb = 0.01 costs
+1.38× a plain one (2.4× before).
 """
 from collections import namedtuple
 

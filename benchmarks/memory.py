@@ -1,19 +1,19 @@
-"""Peak memory of one regularised training step, with and without chunking the per-edge tensor.
+"""Peak memory of one regularised training step, with and without slicing the penalty's features.
 
     python benchmarks/memory.py
 
 One evaluation of ``model.objective`` (forward, MSE, L1 + entropy penalty, full backward)
 for width [8, 16, 1], G = 10, batch 20000, measured by ``tracemalloc`` (which counts NumPy's
-allocations). "unchunked" sets the slice size above the whole (batch, in, out) tensor, so
-each layer's per-edge activations are built at once; "chunked" uses the library default
-``regularize.CHUNK_ELEMENTS``. The regularisation-free step is shown for reference: it never
-builds the per-edge tensor at all.
+allocations). The penalty never builds the (batch, in, out) per-edge tensor: it reuses the
+forward's basis and works on slices of rows (``edge_stats.py``). "unsliced" sets the slice
+budget above the whole batch; "sliced" uses the library default ``edge_stats.FEATURE_BYTES``.
+The regularisation-free step is shown for reference.
 """
 import tracemalloc
 
 import numpy as np
 
-from minikan import KAN, regularize
+from minikan import KAN, edge_stats
 
 
 def peak_mib(model, x, y, **kw):
@@ -26,18 +26,18 @@ def peak_mib(model, x, y, **kw):
 
 
 def measure(batch=20000, width=(8, 16, 1), G=10, unchunked=True):
-    """[(name, peak MiB)] of one objective evaluation: plain, (unchunked,) chunked penalty."""
+    """[(name, peak MiB)] of one objective evaluation: plain, (unsliced,) sliced penalty."""
     rng = np.random.default_rng(0)
     x = rng.uniform(-1, 1, (batch, width[0]))                  # (batch, d)
     y = np.sin(x.sum(axis=1, keepdims=True))                   # (batch, 1)
     model = KAN(list(width), grid=G, k=3, seed=0)
-    default = regularize.CHUNK_ELEMENTS
+    default = edge_stats.FEATURE_BYTES
     rows = [("no regularisation", peak_mib(model, x, y))]
     if unchunked:
-        regularize.CHUNK_ELEMENTS = 10 ** 12                   # one slice: the whole tensor
-        rows.append(("lamb=0.01, unchunked", peak_mib(model, x, y, lamb=0.01)))
-        regularize.CHUNK_ELEMENTS = default
-    rows.append((f"lamb=0.01, chunked ({default} values per slice)", peak_mib(model, x, y, lamb=0.01)))
+        edge_stats.FEATURE_BYTES = 10 ** 15                    # one slice: the whole batch
+        rows.append(("lamb=0.01, unsliced", peak_mib(model, x, y, lamb=0.01)))
+        edge_stats.FEATURE_BYTES = default
+    rows.append((f"lamb=0.01, sliced ({default / 2 ** 20:g} MiB per slice)", peak_mib(model, x, y, lamb=0.01)))
     return rows
 
 

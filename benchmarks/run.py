@@ -239,6 +239,9 @@ def section_large(a):
         if "pykan_s" in row:
             row["ratio"] = row["pykan_s"] / row["minikan_s"]
             row["rss_ratio"] = row["pykan_rss_mib"] / row["minikan_rss_mib"]
+        plain = [r for r in rows if r["lamb"] == 0 and all(r[key] == row[key] for key in ("width", "n", "opt"))]
+        if row["lamb"] and plain:                  # the regularised step against the plain one
+            row["reg_over_plain"] = row["minikan_s"] / plain[-1]["minikan_s"]
         rows.append(row)
         _progress(f"large {row['width']} n={row['n']} {row['opt']} lamb={row['lamb']}: {_fmt_row(row)}")
     return rows
@@ -340,6 +343,10 @@ def print_tables(res):
                   if "pykan_s" in r else f"{'-':>9}{'-':>7}{'-':>7}")
             print(f"{name:24}{r['opt']:>6}{r['batch']:7d}{r['lamb']:6.2f}{r['minikan_s']:9.3f}"
                   f"{r['minikan_rss_mib']:7.0f}{pk}")
+        reg = [r for r in res["large"] if "reg_over_plain" in r]
+        if reg:
+            print("  minikan's regularised step / plain step: " + ", ".join(
+                f"{r['width']} n={r['n']} {r['opt']} {r['reg_over_plain']:.2f}" for r in reg))
 
 
 def main():

@@ -13,8 +13,9 @@ first, the layer is two matrix products (the backward is their transposes):
                              W_b[i, j] = mask_ij w_b,ij,
 
 with B (batch, in·n_basis) input-major, built from the k + 1 non-zero basis values of each
-input (``bspline.local_basis``, ``bspline.scatter``). The per-edge values, for plots and the
-sparsity penalty, come from a second pair, ``edge_forward``/``edge_backward``, run on slices.
+input (``bspline.local_basis``, ``bspline.scatter``). The per-edge values, for plots and
+symbolic fitting, come from a second pair, ``edge_forward``/``edge_backward``, run on slices;
+the sparsity penalty reads the forward's cached basis instead (``spline_cache``, edge_stats.py).
 
 Symbolic edges (``symbolic/edges.py``, a later step of the reading order) add their values
 in ``KANLayer.forward``; the symbolic package is imported only when a layer has one.
@@ -252,6 +253,18 @@ class KANLayer:
             i, j = edges.edge_index(sym)
             phi[:, i, j] = v
         return phi, ForwardCache(cache, sym, sym_cache)
+
+    def spline_cache(self, x, reuse=False):
+        """``layer_forward``'s cache on x (batch, in_dim): silu(x), the basis and its derivatives.
+
+        With ``reuse``, the last forward's when it ran on this very array (right after that
+        forward, as in ``KAN.objective``: the knots have not moved since), so the sparsity
+        penalty does not evaluate the basis again; else a fresh one. Leaves this layer's cache.
+        """
+        c = self._cache
+        if reuse and c is not None and c.spline.x is x:
+            return c.spline
+        return layer_forward(x, *self._spline_args())[1]
 
     def edge_backward(self, dphi, cache):
         """dx (batch, in_dim) and grads (dict like params) for dphi = ∂L/∂φ (batch, in, out)."""

@@ -51,19 +51,27 @@ that fit the G = 5 residual); the seeds' L1 with the knots fixed finds it for 15
 Also worse than the seeds' penalty: x·y on [2, [0, 1], 1] (seed 0, 30 steps) feeds x1 into
 both factors of the product (tests/test_kan2.py keeps the seeds' penalty there).
 
-Memory: the per-edge activations (batch, in, out) are built one slice of the batch at a
-time, twice — once for the scores, once for the gradient, which needs every score first.
+Where it is computed: from the basis the layer's forward already cached for the batch
+(``edge_stats.py``): "spread" as quadratic forms of each input's feature covariance, "l1"
+from φ = features·w a slice of rows at a time — neither builds the (batch, in, out) tensor
+nor evaluates the basis again. Measured (benchmarks/memory.py, [8, 16, 1], G = 10, batch
+20 000): one regularised objective peaks at 1.03× the plain one (1.48× with the old
+chunked edge pass, which evaluated the basis twice more); on [8, 8, 1], 50 000 rows
+(issue 17's workload, 5 L-BFGS steps, 2 alternating rounds) a step with lamb = 0.01 costs
+1.38× a plain one (2.4× before).
 """
 from collections import namedtuple
 
 import numpy as np
 
+from minikan import edge_stats
+
 Weights = namedtuple("Weights", "lamb lamb_l1 lamb_entropy lamb_coef lamb_coefdiff reg_metric",
                      defaults=("l1",))
 METRICS = ("l1", "spread")
 
-# Per-edge values in one slice of the batch: 2**20 float64 ≈ 8 MiB, so that a slice and
-# the few arrays of its size that the edge backward keeps stay in tens of MiB.
+# Per-edge values in one slice of the batch, for passes that need φ itself (prune's
+# attribution scores): 2**20 float64 ≈ 8 MiB, so a slice and its few companions stay in tens of MiB.
 CHUNK_ELEMENTS = 2 ** 20
 
 # ε in A = σ/(ρ + ε): keeps the score finite for an input with no spread (a dead hidden
@@ -74,41 +82,52 @@ SPREAD_FLOOR = 1e-2
 
 
 def _chunks(batch, in_dim, out_dim, chunk_elements):
+    """Row slices holding ``chunk_elements`` per-edge values each (for passes that need φ itself)."""
     rows = max(1, chunk_elements // (in_dim * out_dim))
     return [slice(s, min(s + rows, batch)) for s in range(0, batch, rows)]
 
 
-def edge_l1(layer, x, chunk_elements=None):
-    """A_ij = (1/N) Σ_s |φ_ij(x_s)| for x (N, in_dim): (in_dim, out_dim), computed in slices."""
-    A = np.zeros((layer.in_dim, layer.out_dim))
-    for rows in _chunks(len(x), layer.in_dim, layer.out_dim, chunk_elements or CHUNK_ELEMENTS):
-        phi, _ = layer.edge_forward(x[rows])                   # (rows, in, out)
-        A += np.abs(phi).sum(axis=0)
-    return A / len(x)
+def _symbolic(layer, x):
+    """(v (batch, n_sym), cache, (i, j)) of the layer's active symbolic edges, or None."""
+    sym = layer.active_symbolic()
+    if not sym:
+        return None
+    # only a layer with symbolic edges needs this import
+    from minikan.symbolic import edges
+    v, cache = edges.values(x, layer.params["sym_affine"], sym)
+    return v, cache, edges.edge_index(sym)
 
 
-def edge_spread(layer, x, chunk_elements=None):
-    """σ_ij = std_s φ_ij(x_s) and the mean φ̄_ij, each (in_dim, out_dim), computed in slices.
+def _layer_scores(layer, x, reg_metric, reuse=False):
+    """One layer's scores A (in, out) on its inputs x (N, in) and what their gradient needs.
 
-    Sums are taken about the first slice's mean, so that E[d²] − E[d]² does not cancel
-    when φ has a large offset.
+    From the basis (``edge_stats``; with ``reuse`` the last forward's), the symbolic edges
+    from their own values (their spline weights are masked to 0).
     """
-    n, shift, s1, s2 = len(x), None, 0.0, 0.0
-    for rows in _chunks(n, layer.in_dim, layer.out_dim, chunk_elements or CHUNK_ELEMENTS):
-        phi, _ = layer.edge_forward(x[rows])                   # (rows, in, out)
-        shift = phi.mean(axis=0) if shift is None else shift   # (in, out)
-        d = phi - shift
-        s1, s2 = s1 + d.sum(axis=0), s2 + (d ** 2).sum(axis=0)
-    mean_d = s1 / n
-    return np.sqrt(np.maximum(s2 / n - mean_d ** 2, 0.0)), shift + mean_d
-
-
-def edge_scores(layer, x, reg_metric="l1", chunk_elements=None):
-    """The A_ij the penalty of ``reg_metric`` adds up, for x (N, in_dim): (in_dim, out_dim)."""
+    cache = layer.spline_cache(x, reuse)
+    p = layer.params
+    w = edge_stats.edge_weights(p["coef"], p["scale_base"], p["scale_sp"], layer.spline_mask())
+    sym = _symbolic(layer, x)
     if reg_metric == "l1":
-        return edge_l1(layer, x, chunk_elements)
-    sigma, _ = edge_spread(layer, x, chunk_elements)
-    return sigma / (x.std(axis=0) + SPREAD_FLOOR)[:, None]
+        A, phi = edge_stats.l1(cache, w, keep=reuse)
+        if sym is not None:
+            A[sym[2]] = np.abs(sym[0]).mean(axis=0)
+        return A, (x, cache, w, sym, phi)
+    sigma, _, stats = edge_stats.spread(cache, w)
+    if sym is not None:
+        sigma[sym[2]] = sym[0].std(axis=0)
+    rho = x.std(axis=0)                                        # (in,)
+    return sigma / (rho + SPREAD_FLOOR)[:, None], (x, cache, w, sym, (sigma, stats, rho))
+
+
+def edge_l1(layer, x):
+    """A_ij = (1/N) Σ_s |φ_ij(x_s)| for x (N, in_dim): (in_dim, out_dim), computed in slices."""
+    return _layer_scores(layer, x, "l1")[0]
+
+
+def edge_scores(layer, x, reg_metric="l1"):
+    """The A_ij the penalty of ``reg_metric`` adds up, for x (N, in_dim): (in_dim, out_dim)."""
+    return _layer_scores(layer, x, reg_metric)[0]
 
 
 def entropy(A):
@@ -164,31 +183,6 @@ def penalty_value(layers, A, w):
     return value
 
 
-def _score_pass(layer, x, reg_metric, chunks, chunk_elements):
-    """(A, kept, stats): the scores, the one-slice forward if there is one slice, what ∂A/∂φ needs."""
-    kept = layer.edge_forward(x) if len(chunks) == 1 else None  # (phi (batch, in, out), cache)
-    if reg_metric == "l1":
-        A = np.abs(kept[0]).mean(axis=0) if kept else edge_l1(layer, x, chunk_elements)
-        return A, kept, None
-    if kept:
-        sigma, mean = kept[0].std(axis=0), kept[0].mean(axis=0)   # (in, out) each
-    else:
-        sigma, mean = edge_spread(layer, x, chunk_elements)
-    rho = x.std(axis=0)                                        # (in,)
-    A = sigma / (rho + SPREAD_FLOOR)[:, None]                  # (in, out)
-    return A, kept, (sigma, mean, rho)
-
-
-def _dphi(phi, dA, stats, n):
-    """∂penalty/∂φ_ij(x_s) for one slice phi (rows, in, out), given dA = ∂penalty/∂A (in, out)."""
-    if stats is None:                                          # "l1"
-        return dA * np.sign(phi) / n
-    sigma, mean, rho = stats
-    scale = np.divide(dA, n * sigma * (rho + SPREAD_FLOOR)[:, None],
-                      out=np.zeros_like(sigma), where=sigma > 0)  # (in, out); 0 at a dead edge
-    return scale * (phi - mean)
-
-
 def _dx_direct(x, dA, stats):
     """The "spread" penalty's gradient on x (batch, in) through ρ_i = std x_i."""
     sigma, _, rho = stats
@@ -198,30 +192,45 @@ def _dx_direct(x, dA, stats):
     return dA_drho * drho
 
 
-def penalty_and_grads(layers, inputs, w, chunk_elements=None):
+def _scores_backward(dA, layer, state, reg_metric):
+    """∂penalty/∂(coef, scale_base, scale_sp, sym_affine) and ∂/∂x (batch, in) from dA = ∂penalty/∂A."""
+    x, cache, w, sym, extra = state
+    n = len(x)
+    if reg_metric == "l1":
+        gw, dx = edge_stats.l1_backward(dA, w, cache, extra)
+        dv = None if sym is None else np.sign(sym[0]) * dA[sym[2]] / n                 # (batch, n_sym)
+    else:
+        sigma, stats, rho = extra
+        g_sigma = dA / (rho + SPREAD_FLOOR)[:, None]           # (in, out): ∂penalty/∂σ
+        gw, dx = edge_stats.spread_backward(g_sigma, sigma, w, stats, cache)
+        dx += _dx_direct(x, dA, (sigma, None, rho))
+        if sym is not None:                                    # ∂σ_e/∂v_e(s) = (v_e(s) − v̄_e)/(N σ_e)
+            v, s_e = sym[0], sigma[sym[2]]
+            scale = np.divide(g_sigma[sym[2]], n * s_e, out=np.zeros_like(s_e), where=s_e > 0)
+            dv = scale * (v - v.mean(axis=0))                  # (batch, n_sym)
+    grads = edge_stats.weights_backward(gw, layer.params["coef"], layer.params["scale_sp"], layer.spline_mask())
+    grads["sym_affine"] = np.zeros(w.shape[:2] + (4,))
+    if sym is not None:
+        from minikan.symbolic import edges
+        dx_sym, grads["sym_affine"] = edges.values_backward(dv, sym[1])
+        dx += dx_sym
+    return dx, grads
+
+
+def penalty_and_grads(layers, inputs, w):
     """The penalty, its gradient on each layer's input, and on the parameters.
 
     Parameters: layers (list of KANLayer); inputs[l] (batch, in_l), the inputs the last
-    forward gave each layer; w a ``Weights``; chunk_elements per-edge values per slice
-    (default ``CHUNK_ELEMENTS``, read at call time).
+    forward gave each layer (whose basis it reuses); w a ``Weights``.
     Returns: value; dx_extra (list of (batch, in_l)); grads {"layers.l.name": array}.
     """
     value, dx_extra, grads = 0.0, [], {}
     for l, (layer, x) in enumerate(zip(layers, inputs)):
-        chunks = _chunks(len(x), layer.in_dim, layer.out_dim, chunk_elements or CHUNK_ELEMENTS)
-        A, kept, stats = _score_pass(layer, x, w.reg_metric, chunks, chunk_elements)
+        A, state = _layer_scores(layer, x, w.reg_metric, reuse=True)
         S, dS = _entropy_of(A, w.reg_metric)
         value += w.lamb * (w.lamb_l1 * A.sum() + w.lamb_entropy * S)
         dA = w.lamb * (w.lamb_l1 + w.lamb_entropy * dS)        # (in, out): ∂penalty/∂A_ij
-        dx = np.empty_like(x)                                  # (batch, in)
-        g = {name: np.zeros_like(p) for name, p in layer.params.items()}
-        for rows in chunks:
-            phi, cache = kept if kept is not None else layer.edge_forward(x[rows])  # (rows, in, out)
-            dx[rows], g_rows = layer.edge_backward(_dphi(phi, dA, stats, len(x)), cache)
-            for name in g:
-                g[name] += g_rows[name]
-        if stats is not None:
-            dx += _dx_direct(x, dA, stats)
+        dx, g = _scores_backward(dA, layer, state, w.reg_metric)
         if w.lamb_coef or w.lamb_coefdiff:
             C1, C2, dC1, dC2 = coef_penalties(layer.params["coef"])
             value += w.lamb * (w.lamb_coef * C1 + w.lamb_coefdiff * C2)

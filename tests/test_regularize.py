@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from helpers import perturb
 
-from minikan import gradcheck, losses, regularize
+from minikan import edge_stats, gradcheck, losses, regularize
 from minikan.gradcheck import numerical_grad_array, rel_error
 from minikan.model import KAN
 
@@ -45,12 +45,20 @@ def test_coef_penalties_match_formula_and_finite_differences():
     assert rel_error(dC2, numerical_grad_array(lambda: regularize.coef_penalties(coef)[1], coef)) < TOL
 
 
-def test_edge_l1_matches_direct_mean_and_masks():
+def one_row_slices(monkeypatch):
+    """Make every feature slice one row, so that the slicing (and its offsets) is exercised."""
+    monkeypatch.setattr(edge_stats, "FEATURE_BYTES", 1)
+
+
+def test_edge_l1_matches_direct_mean_and_masks(monkeypatch):
     model = perturbed_model([2, 3, 1])
     layer = model.layers[0]
     layer.mask[1, 2] = 0.0
     x = np.random.default_rng(2).uniform(-1, 1, (40, 2))
-    A = regularize.edge_l1(layer, x, chunk_elements=7)
+    full = regularize.edge_l1(layer, x)
+    one_row_slices(monkeypatch)
+    A = regularize.edge_l1(layer, x)
+    assert rel_error(A, full) < 1e-14
     assert rel_error(A, np.abs(layer.edge_forward(x)[0]).mean(axis=0)) < 1e-14
     assert A[1, 2] == 0.0
 
@@ -76,14 +84,15 @@ def test_penalty_gradient_alone_is_checked_through_inputs():
     assert report.max_rel_error < TOL, report.table()
 
 
-def test_chunked_equals_unchunked():
+def test_chunked_equals_unchunked(monkeypatch):
     rng = np.random.default_rng(5)
     model = perturbed_model([3, 4, 3, 1], seed=2)
     x = rng.uniform(-1, 1, (23, 3))
     inputs = model.layer_inputs(x)
     w = regularize.Weights(0.01, 1.0, 2.0, 0.1, 0.1)
     v_full, dx_full, g_full = regularize.penalty_and_grads(model.layers, inputs, w)
-    v_chunk, dx_chunk, g_chunk = regularize.penalty_and_grads(model.layers, inputs, w, chunk_elements=7)
+    one_row_slices(monkeypatch)
+    v_chunk, dx_chunk, g_chunk = regularize.penalty_and_grads(model.layers, inputs, w)
     assert v_chunk == pytest.approx(v_full, rel=1e-13)
     for a, b in zip(dx_full, dx_chunk):
         assert rel_error(a, b) < 1e-13
@@ -119,17 +128,24 @@ def test_spread_objective_gradient_deep(k):
     assert report.max_rel_error < TOL, report.table()
 
 
-def test_spread_scores_match_definition_and_chunking():
+def direct_score(layer, x):
+    """σ_ij/(ρ_i + ε) straight from the per-edge values of ``edge_forward``."""
+    phi = layer.edge_forward(x)[0]                                        # (batch, in, out)
+    return phi.std(axis=0) / (x.std(axis=0) + regularize.SPREAD_FLOOR)[:, None]
+
+
+def test_spread_scores_match_definition_and_chunking(monkeypatch):
     model = perturbed_model([3, 4, 3, 1], seed=2)
     x = np.random.default_rng(8).uniform(-1, 1, (23, 3))
     inputs = model.layer_inputs(x)
     for layer, xl in zip(model.layers, inputs):
-        phi = layer.edge_forward(xl)[0]
-        direct = phi.std(axis=0) / (xl.std(axis=0) + regularize.SPREAD_FLOOR)[:, None]
-        assert rel_error(regularize.edge_scores(layer, xl, "spread", chunk_elements=7), direct) < 1e-12
+        assert rel_error(regularize.edge_scores(layer, xl, "spread"), direct_score(layer, xl)) < 1e-12
     w = regularize.Weights(0.01, 1.0, 2.0, 0.1, 0.1, "spread")
     v_full, dx_full, g_full = regularize.penalty_and_grads(model.layers, inputs, w)
-    v_chunk, dx_chunk, g_chunk = regularize.penalty_and_grads(model.layers, inputs, w, chunk_elements=7)
+    one_row_slices(monkeypatch)
+    for layer, xl in zip(model.layers, inputs):
+        assert rel_error(regularize.edge_scores(layer, xl, "spread"), direct_score(layer, xl)) < 1e-12
+    v_chunk, dx_chunk, g_chunk = regularize.penalty_and_grads(model.layers, inputs, w)
     assert v_chunk == pytest.approx(v_full, rel=1e-12)
     for a, b in zip(dx_full, dx_chunk):
         assert rel_error(a, b) < 1e-12
@@ -180,3 +196,52 @@ def test_bad_reg_metric_is_rejected():
         model.fit(data, steps=1, lamb=0.01, reg_metric="l2", log=0)
     with pytest.raises(ValueError, match="reg_metric"):
         model.objective(np.zeros((4, 2)), np.zeros((4, 1)), lamb=0.01, reg_metric="l2")
+
+
+# ------------------------------------------------------------------ from the forward's basis (edge_stats.py)
+@pytest.mark.parametrize("reg_metric", ["l1", "spread"])
+def test_symbolic_edges_scores_and_gradient(reg_metric):
+    """Symbolic edges are scored from their own values (their spline weights are masked out)."""
+    from minikan.symbolic import edges
+    rng = np.random.default_rng(11)
+    model = perturbed_model([2, 3, 2], seed=4)
+    for l, i, j, name in [(0, 0, 1, "sin"), (1, 2, 0, "tanh")]:
+        model.fix_symbolic(l, i, j, name, fit_params=False)
+        model.layers[l].params["sym_affine"][i, j] += rng.uniform(-0.4, 0.4, 4)
+    x, y = rng.uniform(-0.9, 0.9, (10, 2)), rng.normal(size=(10, 2))
+    for layer, xl in zip(model.layers, model.layer_inputs(x)):
+        phi = layer.edge_forward(xl)[0]                                   # symbolic values included
+        direct = np.abs(phi).mean(axis=0) if reg_metric == "l1" else direct_score(layer, xl)
+        assert rel_error(regularize.edge_scores(layer, xl, reg_metric), direct) < 1e-12
+        assert edges.edge_index(layer.active_symbolic())[0].size == 1
+    report = gradcheck.check_objective(model, x, y, lamb=1.0, lamb_entropy=2.0, reg_metric=reg_metric)
+    assert report.max_rel_error < TOL, report.table()
+
+
+def test_penalty_reuses_the_forwards_basis_and_matches_a_fresh_one():
+    """penalty_and_grads reads the basis the last forward cached when it was on the same array;
+    a copy of the inputs (a fresh basis) gives the same penalty and gradients."""
+    rng = np.random.default_rng(12)
+    model = perturbed_model([3, 4, 1], seed=5)
+    x = rng.uniform(-1, 1, (30, 3))
+    inputs = model.layer_inputs(x)
+    assert model.layers[0].spline_cache(inputs[0], reuse=True) is model.layers[0]._cache.spline
+    assert model.layers[0].spline_cache(inputs[0].copy(), reuse=True) is not model.layers[0]._cache.spline
+    assert model.layers[0].spline_cache(inputs[0]) is not model.layers[0]._cache.spline
+    w = regularize.Weights(0.01, 1.0, 2.0, 0.0, 0.0, "spread")
+    v, dx, g = regularize.penalty_and_grads(model.layers, inputs, w)
+    v2, dx2, g2 = regularize.penalty_and_grads(model.layers, [a.copy() for a in inputs], w)
+    assert v2 == pytest.approx(v, rel=1e-14)
+    for a, b in zip(dx, dx2):
+        assert rel_error(a, b) < 1e-14
+    for key in g:
+        assert rel_error(g[key], g2[key]) < 1e-14, key
+
+
+def test_spread_of_a_narrow_input_keeps_its_precision():
+    """A hidden node far narrower than its knot spacing: B barely varies over the batch, so
+    an uncentred covariance would cancel; the centred one agrees with the direct std."""
+    layer = perturbed_model([2, 3, 1], seed=6).layers[0]
+    x = 0.3 + 1e-3 * np.random.default_rng(13).normal(size=(200, 2))    # knots on [-1, 1]
+    sigma = regularize.edge_scores(layer, x, "spread") * (x.std(axis=0) + regularize.SPREAD_FLOOR)[:, None]
+    assert rel_error(sigma, layer.edge_forward(x)[0].std(axis=0)) < 1e-9

@@ -71,7 +71,8 @@ def _knot_tables(t, k):
     it (``find_interval``) and every other x where t does. table (n_rows, in·(n_knots - 1)),
     per interval m of each input: the 2k knots t_{m-k+1} … t_{m+k} (end knots repeated past
     the grid; they only enter functions it does not have), then the reciprocal spans
-    1/(t_{m+1+r} - t_{m-d+1+r}), d = 1 … k, r < d (window index j = k + r, k - d + r).
+    1/(t_{m+1+r} - t_{m-d+1+r}), d = 1 … k, r < d (window index j = k + r, k - d + r), then
+    k + 1 rows of 1 where the grid has B_{m-k+r} and 0 where it does not (r = 0 … k).
     """
     key = (t.shape, t.dtype.str, k, t.tobytes())
     if key not in _TABLES:
@@ -82,7 +83,9 @@ def _knot_tables(t, k):
         window = t[:, j]                                                 # (in_dim, n_knots - 1, 2k)
         inv_spans = [1.0 / np.maximum(window[:, :, k:k + d] - window[:, :, k - d:k], TINY)
                      for d in range(1, k + 1)]                           # d × (in_dim, n_knots - 1, d)
-        table = np.concatenate([window] + inv_spans, axis=2)             # (in_dim, n_knots - 1, n_rows)
+        col = np.arange(n_knots - 1)[:, None] + np.arange(-k, 1)         # (n_knots - 1, k + 1): m - k + r
+        exists = np.broadcast_to((col >= 0) & (col < n_knots - k - 1), (in_dim,) + col.shape)
+        table = np.concatenate([window] + inv_spans + [exists], axis=2)  # (in_dim, n_knots - 1, n_rows)
         table = np.ascontiguousarray(table.transpose(2, 0, 1).reshape(table.shape[2], in_dim * (n_knots - 1)))
         if len(_TABLES) >= TABLES_KEPT:
             del _TABLES[next(iter(_TABLES))]                             # the oldest
@@ -141,7 +144,6 @@ def local_basis(x, t, k):
     μ - k + r is not in [0, n_basis) (a function the grid does not have).
     """
     mu, inside = find_interval(x, t, k)
-    n_knots = t.shape[1]
     _, table, offsets = _knot_tables(t, k)                           # (n_rows, in·(n_knots-1)), (in,)
     rows = np.take(table, mu + offsets, axis=1)                      # (n_rows, batch, in_dim)
     L = x - rows[k - 1::-1]                                          # (k, batch, in_dim): L[q] = x - t_{μ-q}
@@ -162,25 +164,13 @@ def local_basis(x, t, k):
     dV[0] = 0.0
     dV[1:] = q
     dV[:-1] -= q
-    # Functions the grid does not have (μ - k + r outside [0, n_basis)) only occur at points
-    # of the extension zones, usually few: zero their values there.
-    edge = _edge_points(mu, k, n_knots - k - 1)                     # (batch, in_dim)
-    if edge.any():
-        exists = _exists(mu[edge], k, n_knots - k - 1)              # (k + 1, n_edge)
-        V[:, edge] *= exists
-        dV[:, edge] *= exists
+    # Functions the grid does not have (μ - k + r outside [0, n_basis), in the extension
+    # zones) are zeroed by a factor looked up with the knots: on a hidden layer ~40 % of the
+    # points can lie there, where a masked fix-up of those points cost more than the triangle.
+    exists = rows[-(k + 1):]                                         # (k + 1, batch, in_dim), 0 or 1
+    V *= exists
+    dV *= exists
     return mu, V, dV
-
-
-def _edge_points(mu, k, n_basis):
-    """Where the window B_{μ-k} … B_μ reaches past the grid's functions: (batch, in_dim) bool."""
-    return (mu < k) | (mu >= n_basis)
-
-
-def _exists(mu, k, n_basis):
-    """Whether the grid has B_{μ-k+r}, for r = 0 … k: (k + 1,) + mu.shape bool."""
-    col = mu - k + np.arange(k + 1).reshape((-1,) + (1,) * mu.ndim)
-    return (col >= 0) & (col < n_basis)
 
 
 def positions(mu, k, n_basis):
@@ -193,9 +183,10 @@ def positions(mu, k, n_basis):
     batch, in_dim = mu.shape
     start = mu + np.arange(-k, batch * in_dim * n_basis - k, n_basis).reshape(batch, in_dim)  # B_{μ-k}
     pos = start + np.arange(k + 1)[:, None, None]                    # (k + 1, batch, in_dim)
-    edge = _edge_points(mu, k, n_basis)
-    if edge.any():
-        pos[:, edge] = np.where(_exists(mu[edge], k, n_basis), pos[:, edge], batch * in_dim * n_basis)
+    if ((mu < k) | (mu >= n_basis)).any():                           # points in the extension zones
+        col = mu + np.arange(-k, 1)[:, None, None]                   # (k + 1, batch, in_dim): μ - k + r
+        # in place, in one pass (indexing by the points' mask cost 10× this with 40 % of them)
+        np.putmask(pos, col.view(np.uintp) >= n_basis, batch * in_dim * n_basis)  # col < 0 reads huge
     return pos
 
 

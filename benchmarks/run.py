@@ -256,6 +256,11 @@ def worker(spec):
     fn = bench_fit.minikan_workload if spec["impl"] == "minikan" else bench_fit.pykan_workload
     seconds, _ = fn(dataset, spec["width"], 5, spec["opt"], spec["steps"], spec["lamb"], spec["batch"])
     rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss           # KiB on Linux
+    # Linux keeps ru_maxrss across fork + exec, so a worker started by a suite that has grown
+    # (after the fit section, ~1 GB) reported the suite's peak; VmHWM is this process's own.
+    if os.path.exists("/proc/self/status"):
+        with open("/proc/self/status") as f:
+            rss_kib = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
     print(json.dumps({"seconds": seconds, "rss_mib": rss_kib / 1024}))
 
 

@@ -285,3 +285,16 @@ def test_refine_knots_keeps_range_and_uniform_grid(k):
     np.testing.assert_allclose(tn_new[:, k], tn[:, k], rtol=0, atol=1e-15)            # same base range
     np.testing.assert_allclose(tn_new[:, -k - 1], tn[:, -k - 1], rtol=0, atol=1e-15)
     assert (np.diff(tn_new, axis=1) > 0).all()
+
+
+def test_basis_follows_knots_changed_in_place():
+    """The knot tables are cached by the knots' values: writing new knots into the same
+    array (as a grid update may) must give the new basis, not the cached one."""
+    rng = np.random.default_rng(3)
+    t = bspline.uniform_knots(5, 3, 2)                                    # (2, n_knots)
+    x = rng.uniform(-1.2, 1.2, (300, 2))                                  # (300, 2), some past the grid
+    first = bspline.basis(x, t, 3)
+    t[...] = nonuniform_knots(5, 3, 2)                                    # same array, new values
+    second = bspline.basis(x, t, 3)
+    assert np.abs(second - first).max() > 1e-2
+    assert rel_error(second, bspline.basis_recursive(x, t, 3)) < 1e-12

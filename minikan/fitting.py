@@ -65,12 +65,12 @@ def metrics_after_step(model, x, y, x_test, y_test, loss_fn, w):
             parts[part] = {f"{part}_loss": losses.cross_entropy(pred, ys)[0],
                            f"{part}_acc": losses.accuracy(pred, ys)}
     out = {**parts["train"], **parts["test"]}
-    l1 = [regularize.edge_l1(layer, xl) for layer, xl in zip(model.layers, inputs)]
+    l1 = [regularize.edge_l1(layer, xl, reuse=True) for layer, xl in zip(model.layers, inputs)]
     out["n_edges"] = int(sum((a > EDGE_TH).sum() for a in l1))
     if not w.lamb:                # every term of the penalty is scaled by lamb: no second edge pass
         out["reg"] = 0.0          # (with "spread" it was ~30 % of an Adam step of [2, 5, 1])
         return out
-    A = l1 if w.reg_metric == "l1" else [regularize.edge_scores(layer, xl, w.reg_metric)
+    A = l1 if w.reg_metric == "l1" else [regularize.edge_scores(layer, xl, w.reg_metric, True)
                                          for layer, xl in zip(model.layers, inputs)]
     out["reg"] = regularize.penalty_value(model.layers, A, w)
     return out

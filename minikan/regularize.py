@@ -120,14 +120,17 @@ def _layer_scores(layer, x, reg_metric, reuse=False):
     return sigma / (rho + SPREAD_FLOOR)[:, None], (x, cache, w, sym, (sigma, stats, rho))
 
 
-def edge_l1(layer, x):
-    """A_ij = (1/N) Σ_s |φ_ij(x_s)| for x (N, in_dim): (in_dim, out_dim), computed in slices."""
-    return _layer_scores(layer, x, "l1")[0]
+def edge_l1(layer, x, reuse=False):
+    """A_ij = (1/N) Σ_s |φ_ij(x_s)| for x (N, in_dim): (in_dim, out_dim), computed in slices.
+
+    ``reuse``: take the basis from the layer's last forward if it ran on this very x.
+    """
+    return _layer_scores(layer, x, "l1", reuse)[0]
 
 
-def edge_scores(layer, x, reg_metric="l1"):
+def edge_scores(layer, x, reg_metric="l1", reuse=False):
     """The A_ij the penalty of ``reg_metric`` adds up, for x (N, in_dim): (in_dim, out_dim)."""
-    return _layer_scores(layer, x, reg_metric)[0]
+    return _layer_scores(layer, x, reg_metric, reuse)[0]
 
 
 def entropy(A):

@@ -60,6 +60,7 @@ class KAN:
         self.normalization = None        # units.Normalization, applied inside forward
         self.grads = None
         self.train_input = None          # inputs of the last fit, for data-dependent operations
+        self.train_label = None          # and its labels (auto_symbolic reads the model's accuracy)
         self._cache = None
 
     # ------------------------------------------------------------------ structure

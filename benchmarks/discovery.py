@@ -35,6 +35,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -179,20 +180,22 @@ def run_pykan(case, seed, fit_kw, prune_kw):
     tdata = {k: torch.tensor(v) for k, v in data.items()}
     n = len(case.ranges)
     out = {"stage": "fit"}
+    quiet = 10 ** 9          # pykan's fit takes ``step % log``: log=0 divides by zero; this logs step 0 only
     try:
-        model = PyKAN(width=[n, HIDDEN, 1], grid=5, k=3, seed=seed, auto_save=False)
-        model.fit(tdata, opt="LBFGS", steps=50, lamb=0.01, log=0)
+        model = PyKAN(width=[n, HIDDEN, 1], grid=5, k=3, seed=seed, auto_save=False,
+                      ckpt_path=tempfile.mkdtemp(prefix="pykan_ckpt_"))   # pykan's prune logs there
+        model.fit(tdata, opt="LBFGS", steps=50, lamb=0.01, log=quiet)
         model = model.prune()
         out["width"] = [int(w[0]) if isinstance(w, list) else int(w) for w in model.width]
-        res = model.fit(tdata, opt="LBFGS", steps=50, log=0)
+        res = model.fit(tdata, opt="LBFGS", steps=50, log=quiet)
         out["spline_rmse"] = float(res["test_loss"][-1])
         model.auto_symbolic(lib=[{"1/sqrt(x)": "1/x^0.5", "gaussian": "gaussian"}.get(n_, n_)
                                  for n_ in LIB], verbose=0)
-        model.fit(tdata, opt="LBFGS", steps=50, log=0)
+        model.fit(tdata, opt="LBFGS", steps=50, log=quiet)
         xs, expr = truth(case)
         raw = model.symbolic_formula()[0][0]
         by_name = {s.name: s for s in xs}
-        raw = raw.subs({s: by_name.get(s.name, s) for s in raw.free_symbols})
+        raw = raw.subs({s: by_name.get(s.name.replace("_", ""), s) for s in raw.free_symbols})  # x_1 → x1
         out["rmse"] = formula_rmse(raw, xs, data)
         out["recovered"] = recovered_by(out["rmse"], out["spline_rmse"])
         out["exact"], out["formula"], out["stage"] = False, str(raw)[:200], "done"

@@ -18,6 +18,7 @@ data seed = run seed) and runs one recipe:
   ``prune()``; ``fit(steps=50)``; ``auto_symbolic(lib=LIB)``; ``fit(steps=50)``;
   ``symbolic_formula()``.
 - ``discover`` — ``minikan.discover(data, lib=LIB, width=width, seed=s)``.
+- ``pykan`` — the ``manual`` sequence with pykan 0.2.8 (its failures are recorded as data).
 
 Width: ``[n, 5, 1]`` for every formula — the width of the KAN paper's and pykan's
 tutorials, what a user starting out types (for n = 2 it is also Kolmogorov's 2n + 1). The

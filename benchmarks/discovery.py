@@ -1,9 +1,13 @@
 """Discovery benchmark: does data → formula work on formulas nobody tuned the library for?
 
-    PYTHONPATH=. python benchmarks/discovery.py [--recipe manual|discover] [--seeds 0 1 2]
+    PYTHONPATH=. python benchmarks/discovery.py [--recipe manual discover pykan] [--seeds 0 1 2]
         [--formulas exp_sin product ...] [--jobs 2] [--fit-kw '{"lamb_entropy": 0}']
         [--prune-kw '{}'] [--out benchmarks/out/discovery.json]
     PYTHONPATH=. python benchmarks/discovery.py --compare a.json b.json   # side by side
+
+The default recipes are ``manual`` and, where torch and pykan import (run it with a Python
+that has pykan 0.2.8 installed, and minikan on PYTHONPATH), ``pykan``: one run, one table
+per recipe, then the recipes side by side (``--compare`` of the JSON files it writes).
 
 Each run (formula, seed) samples 1000 training and 1000 test points (``create_dataset``,
 data seed = run seed) and runs one recipe:
@@ -14,6 +18,7 @@ data seed = run seed) and runs one recipe:
   ``prune()``; ``fit(steps=50)``; ``auto_symbolic(lib=LIB)``; ``fit(steps=50)``;
   ``symbolic_formula()``.
 - ``discover`` — ``minikan.discover(data, lib=LIB, width=width, seed=s)``.
+- ``pykan`` — the ``manual`` sequence with pykan 0.2.8 (its failures are recorded as data).
 
 Width: ``[n, 5, 1]`` for every formula — the width of the KAN paper's and pykan's
 tutorials, what a user starting out types (for n = 2 it is also Kolmogorov's 2n + 1). The
@@ -31,6 +36,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -175,20 +181,22 @@ def run_pykan(case, seed, fit_kw, prune_kw):
     tdata = {k: torch.tensor(v) for k, v in data.items()}
     n = len(case.ranges)
     out = {"stage": "fit"}
+    quiet = 10 ** 9          # pykan's fit takes ``step % log``: log=0 divides by zero; this logs step 0 only
     try:
-        model = PyKAN(width=[n, HIDDEN, 1], grid=5, k=3, seed=seed, auto_save=False)
-        model.fit(tdata, opt="LBFGS", steps=50, lamb=0.01, log=0)
+        model = PyKAN(width=[n, HIDDEN, 1], grid=5, k=3, seed=seed, auto_save=False,
+                      ckpt_path=tempfile.mkdtemp(prefix="pykan_ckpt_"))   # pykan's prune logs there
+        model.fit(tdata, opt="LBFGS", steps=50, lamb=0.01, log=quiet)
         model = model.prune()
         out["width"] = [int(w[0]) if isinstance(w, list) else int(w) for w in model.width]
-        res = model.fit(tdata, opt="LBFGS", steps=50, log=0)
+        res = model.fit(tdata, opt="LBFGS", steps=50, log=quiet)
         out["spline_rmse"] = float(res["test_loss"][-1])
         model.auto_symbolic(lib=[{"1/sqrt(x)": "1/x^0.5", "gaussian": "gaussian"}.get(n_, n_)
                                  for n_ in LIB], verbose=0)
-        model.fit(tdata, opt="LBFGS", steps=50, log=0)
+        model.fit(tdata, opt="LBFGS", steps=50, log=quiet)
         xs, expr = truth(case)
         raw = model.symbolic_formula()[0][0]
         by_name = {s.name: s for s in xs}
-        raw = raw.subs({s: by_name.get(s.name, s) for s in raw.free_symbols})
+        raw = raw.subs({s: by_name.get(s.name.replace("_", ""), s) for s in raw.free_symbols})  # x_1 → x1
         out["rmse"] = formula_rmse(raw, xs, data)
         out["recovered"] = recovered_by(out["rmse"], out["spline_rmse"])
         out["exact"], out["formula"], out["stage"] = False, str(raw)[:200], "done"
@@ -250,7 +258,9 @@ def compare(paths):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--recipe", choices=tuple(RECIPES), default="manual")
+    parser.add_argument("--recipe", choices=tuple(RECIPES), nargs="+", default=None,
+                        help="one or more recipes, run in the same run and shown side by side "
+                             "(default: manual, and pykan where it imports)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--formulas", nargs="+", default=[c.name for c in CASES], choices=tuple(BY_NAME))
     parser.add_argument("--jobs", type=int, default=1, help="worker processes (the machine is shared)")
@@ -263,8 +273,9 @@ def main():
     if args.compare:
         print(compare(args.compare))
         return
-    jobs = [(args.recipe, name, seed, args.fit_kw, args.prune_kw)
-            for name in args.formulas for seed in args.seeds]
+    recipes = args.recipe or ["manual"] + (["pykan"] if pykan_importable() else [])
+    jobs = [(recipe, name, seed, args.fit_kw, args.prune_kw)
+            for recipe in recipes for name in args.formulas for seed in args.seeds]
     runs = []
     with Pool(args.jobs) if args.jobs > 1 else nullcontext() as pool:
         for r in (pool.imap_unordered(one, jobs) if pool else map(one, jobs)):
@@ -273,13 +284,31 @@ def main():
                   f"{str(r.get('width', '')):<16} {r.get('formula', r.get('error', ''))[:90]}",
                   file=sys.stderr, flush=True)
     runs.sort(key=lambda r: (list(BY_NAME).index(r["case"]), r["seed"]))
-    print(f"recipe={args.recipe} fit_kw={args.fit_kw} prune_kw={args.prune_kw}")
-    print(table(runs, args.seeds))
-    path = args.out or os.path.join(os.path.dirname(__file__), "out", f"discovery_{args.recipe}.json")
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as fh:
-        json.dump({"recipe": args.recipe, "fit_kw": args.fit_kw, "prune_kw": args.prune_kw,
-                   "seeds": args.seeds, "runs": runs}, fh, indent=1)
+    paths = []
+    for recipe in recipes:
+        mine = [r for r in runs if r["recipe"] == recipe]
+        print(f"recipe={recipe} fit_kw={args.fit_kw} prune_kw={args.prune_kw}")
+        print(table(mine, args.seeds) + "\n")
+        path = (args.out if args.out and len(recipes) == 1 else
+                os.path.join(os.path.dirname(args.out or __file__), *([] if args.out else ["out"]),
+                             f"discovery_{recipe}.json"))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as fh:
+            json.dump({"recipe": recipe, "fit_kw": args.fit_kw, "prune_kw": args.prune_kw,
+                       "seeds": args.seeds, "runs": mine}, fh, indent=1)
+        paths.append(path)
+    if len(paths) > 1:
+        print(compare(paths))
+
+
+def pykan_importable():
+    """Whether pykan (and torch) import in this environment (pykan 0.2.8 is what was measured)."""
+    try:
+        import kan  # noqa: F401
+        import torch  # noqa: F401
+    except Exception:                                # any failure: no pykan column
+        return False
+    return True
 
 
 if __name__ == "__main__":

@@ -60,6 +60,7 @@ class KAN(losses.Predictor):
         self.normalization = None        # units.Normalization, applied inside forward
         self.grads = None
         self.train_input = None          # inputs of the last fit, for data-dependent operations
+        self.train_label = None          # and its labels (auto_symbolic reads the model's accuracy)
         self._cache = None
 
     # ------------------------------------------------------------------ structure
@@ -232,7 +233,8 @@ class KAN(losses.Predictor):
         Arguments mirror pykan's ``fit``. ``lamb``… are the sparsity weights of
         ``objective``, ``reg_metric`` its edge score (the defaults — the scale-aware "spread"
         score, no entropy term — are measured in ``regularize.py``); with ``update_grid`` the knots follow
-        the batch ``grid_update_num`` times, evenly spaced over the first ``stop_grid_update_step`` steps (KAN §2.4).
+        the batch ``grid_update_num`` times, evenly spaced over the first ``stop_grid_update_step`` steps (KAN §2.4);
+        with ``lamb`` > 0 hidden layers' knots only widen (``fitting.sparsity_grid_update`` says why).
         ``log=0`` silences the progress line (else it is shown every ``log`` steps once a
         run takes more than a couple of seconds). History keys: train_loss, test_loss
         (RMSE, or mean cross-entropy), train_acc/test_acc for "ce", reg (the penalty),

@@ -241,7 +241,7 @@ def fit_affine(x, y, prim, b_range=(-10, 10), c_range=(-10, 10), n_grid=N_GRID, 
 
 
 def suggest(x, y, lib=None, topk=5, weight_simple=WEIGHT_SIMPLE, r2_threshold=None,
-            b_range=(-10, 10), c_range=(-10, 10)):
+            b_range=(-10, 10), c_range=(-10, 10), floor=R2_FLOOR):
     """Fit every primitive of ``lib`` to (x, y) and rank them, best first.
 
     Parameters
@@ -258,6 +258,8 @@ def suggest(x, y, lib=None, topk=5, weight_simple=WEIGHT_SIMPLE, r2_threshold=No
         If given, only fits with R² ≥ r2_threshold are returned (possibly none).
     b_range, c_range : (lo, hi)
         Passed to ``fit_affine``.
+    floor : float
+        The ranking's floor on 1 − R² (``ranking.score``).
 
     Returns
     -------
@@ -272,7 +274,7 @@ def suggest(x, y, lib=None, topk=5, weight_simple=WEIGHT_SIMPLE, r2_threshold=No
         validate.check_real(r2_threshold, "r2_threshold")
     fits = [fit_affine(x, y, prim, b_range=b_range, c_range=c_range) for prim in prims.values()]
     return rank(fits, [prim.complexity for prim in prims.values()], weight_simple, topk,
-                r2_threshold)
+                r2_threshold, floor)
 
 
 def _as_library(lib):

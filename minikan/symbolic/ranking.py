@@ -19,12 +19,15 @@ R2_FLOOR = 1e-10
 # x⁴ term), not evidence of a better function; rounding turns them into ties, which fall to
 # complexity and library order. The step is 1/16 of one complexity unit at weight_simple 0.8.
 FIT_BITS_STEP = 0.25
+# The largest floor a caller may set from its model's accuracy (``floor`` of ``score``):
+# 1e-4 keeps the guarantee below — any fit with R² > 0.9999 outranks the zero function.
+R2_FLOOR_MAX = 1e-4
 # pykan's default weight of simplicity (its suggest_symbolic's weight_simple): one unit of
 # complexity is worth 4 bits of fit, see ``score``.
 WEIGHT_SIMPLE = 0.8
 
 
-def score(r2, complexity, weight_simple=WEIGHT_SIMPLE):
+def score(r2, complexity, weight_simple=WEIGHT_SIMPLE, floor=R2_FLOOR):
     """Ranking score of a fit: lower is better.
 
     .. math:: s = w\\,C + (1 - w)\\,\\mathrm{round}_{1/4}\\log_2 \\mathrm{clip}(1 - R^2, R2\\_FLOOR, 1)
@@ -50,12 +53,17 @@ def score(r2, complexity, weight_simple=WEIGHT_SIMPLE):
         The primitives' complexities, broadcastable against ``r2``.
     weight_simple : float in [0, 1]
         w above.
+    floor : float in [R2_FLOOR, R2_FLOOR_MAX]
+        The floor used in place of R2_FLOOR: ``fix.auto_symbolic`` raises it to the trained
+        model's own relative squared error, since an edge's samples are the spline's, not
+        the truth's, and fits closer than that to them are not told apart by the data.
 
     Returns
     -------
     float or ndarray, shaped like the broadcast of r2 and complexity
     """
-    unexplained = np.clip(1.0 - np.asarray(r2, dtype=float), R2_FLOOR, 1.0)
+    floor = float(np.clip(floor, R2_FLOOR, R2_FLOOR_MAX))
+    unexplained = np.clip(1.0 - np.asarray(r2, dtype=float), floor, 1.0)
     bits = np.round(np.log2(unexplained) / FIT_BITS_STEP) * FIT_BITS_STEP
     return weight_simple * np.asarray(complexity) + (1 - weight_simple) * bits
 
@@ -75,7 +83,8 @@ class Suggestion:
     n_clamped: int
 
 
-def rank(fits, complexities, weight_simple=WEIGHT_SIMPLE, topk=None, r2_threshold=None):
+def rank(fits, complexities, weight_simple=WEIGHT_SIMPLE, topk=None, r2_threshold=None,
+         floor=R2_FLOOR):
     """Sort fits by score, best first.
 
     Parameters
@@ -90,6 +99,8 @@ def rank(fits, complexities, weight_simple=WEIGHT_SIMPLE, topk=None, r2_threshol
         How many rows to return; None returns all.
     r2_threshold : float or None
         If given, only fits with R² ≥ r2_threshold are returned (possibly none).
+    floor : float
+        ``score``'s floor on 1 − R².
 
     Returns
     -------
@@ -98,7 +109,7 @@ def rank(fits, complexities, weight_simple=WEIGHT_SIMPLE, topk=None, r2_threshol
     """
     rows = []
     for order, (fit, complexity) in enumerate(zip(fits, complexities)):
-        s = float(score(fit.r2, complexity, weight_simple))
+        s = float(score(fit.r2, complexity, weight_simple, floor))
         rows.append((s, complexity, order, Suggestion(
             fit.name, fit.r2, complexity, s, fit.a, fit.b, fit.c, fit.d, fit.n_clamped)))
     rows.sort(key=lambda row: row[:3])

@@ -3,7 +3,7 @@
 Two ways to score an edge, chosen by ``reg_metric`` (KAN arXiv:2404.19756 §2.5.1; pykan
 0.2.8's ``MultKAN.reg``):
 
-"l1" — the seeds' definitions (eqs. 2.17–2.20, as the tutorials teach them):
+"l1" — the paper's definitions (eqs. 2.17–2.20, as the tutorials teach them):
     A_ij = |φ_ij|₁ = (1/N) Σ_s |φ_ij(x_s)|          edge L1 over the N samples (masked edge: 0)
     S = S(A) = −Σ_{i,j} p_ij log p_ij,  p = A/ΣA     whole-layer entropy (0·log 0 = 0)
 
@@ -16,7 +16,7 @@ and for both: penalty = λ (μ₁ Σ_l Σ_ij A_ij + μ₂ Σ_l S_l + μ₃ Σ_l 
 
 Why "spread". Scale a hidden node by c: its incoming edges' L1 scales by c, while the next
 layer, whose knots follow its narrower inputs at each grid update, computes the same
-function of it with the same L1. So Σ|φ|₁ falls without bound as c → 0: the seeds' penalty
+function of it with the same L1. So Σ|φ|₁ falls without bound as c → 0: the paper's penalty
 drives a layer's edges under the pruning threshold while the network is unchanged. σ/ρ is
 each edge's average slope: the incoming edges' scores scale by c and the outgoing edges'
 by 1/c, so the penalty has a finite optimum in c. Whole-layer entropy lets a node that got
@@ -38,18 +38,20 @@ fit(lamb=0.01) → prune() → fit → auto_symbolic → fit, grid updates on; f
 = its own test RMSE < 1e-3, or within 10× a spline model that fits):
 
     recipe (fit's score, μ₂; prune's score)             seed 0          seeds 0–2
-    seeds' "l1", μ₂ = 2; prune by |φ|₁ (old defaults)   6/16            21/48, 14 prune errors
+    paper's "l1", μ₂ = 2; prune by |φ|₁ (old)      6/16            21/48, 14 prune errors
     "spread", μ₂ = 2;  prune by attribution             11/16           —
     "spread", μ₂ = 0;  prune by attribution (defaults)  13/16           41/48, 0 prune errors
     minikan.discover (3 starts, the same defaults)      15/16           seeds 0–1: 30/32
 
 so ``fit`` defaults to ``reg_metric="spread"``, ``lamb_entropy=0`` and ``prune`` to the KAN 2.0
 attribution score, which is scale-free as the spread score is (by the |φ|₁ score a flat
-edge with an offset looks alive). Not reached: exp(sin(πx) + y²) on [2, 5, 1] pruned to
-[2, 1, 1] for 3 of seeds 0–14 with these defaults (the others keep one or two small nodes
-that fit the G = 5 residual); the seeds' L1 with the knots fixed finds it for 15 of 15.
-Also worse than the seeds' penalty: x·y on [2, [0, 1], 1] (seed 0, 30 steps) feeds x1 into
-both factors of the product (tests/test_kan2.py keeps the seeds' penalty there).
+edge with an offset looks alive). With these defaults exp(sin(πx) + y²) on [2, 5, 1] pruned
+to [2, 1, 1] for only 3 of seeds 0–14: grid updates narrowed the hidden layers' knots onto
+shrinking nodes, which split the function across two or three of them. Since sparsity fits
+let hidden knots widen but never narrow (``fitting.sparsity_grid_update``) it is 15 of 15,
+and the table's manual sequence is 41/48 with 30 formulas exact. Still worse than the
+paper's penalty: x·y on [2, [0, 1], 1] (seed 0, 30 steps) feeds x1 into both factors of
+the product (tests/test_kan2.py keeps the paper's penalty there).
 
 Where it is computed: from the basis the layer's forward already cached for the batch
 (``edge_stats.py``): "spread" as quadratic forms of each input's feature covariance, "l1"

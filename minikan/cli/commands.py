@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from minikan import formula_rmse
+from minikan import formula_rmse, plot
 from minikan.cli.csvfile import CliError, check_variable_name, columns, read_csv
 from minikan.cli.demo import DEMO_LAMB, DEMO_LAMB_ENTROPY
 from minikan.data import dataset_from_arrays
@@ -139,11 +139,10 @@ def _score(model, data):
 def write_png(model, path, x=None):
     """The network's picture at ``path`` (``minikan.plot``); False, with a note, if it cannot be drawn."""
     try:
-        from minikan import plot
-    except ImportError:                  # plot.py is optional at import time; say so and go on
-        print(f"note: {path} not written: minikan.plot is not available", file=sys.stderr)
+        plot.plot_model(model, path=str(path), x=x)      # imports matplotlib on first use
+    except ImportError as err:           # a broken matplotlib install: the model is saved, go on
+        print(f"note: {path} not written: {err}", file=sys.stderr)
         return False
-    plot.plot_model(model, path=str(path), x=x)
     return True
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from minikan import formula_rmse, plot
+from minikan import formula_rmse
 from minikan.cli.csvfile import CliError, check_variable_name, columns, read_csv
 from minikan.cli.demo import DEMO_LAMB, DEMO_LAMB_ENTROPY
 from minikan.data import dataset_from_arrays
@@ -138,6 +138,8 @@ def _score(model, data):
 
 def write_png(model, path, x=None):
     """The network's picture at ``path`` (``minikan.plot``); False, with a note, if it cannot be drawn."""
+    # Imported here, not at the top: the plot tests swap the module.
+    from minikan import plot
     try:
         plot.plot_model(model, path=str(path), x=x)      # imports matplotlib on first use
     except ImportError as err:           # a broken matplotlib install: the model is saved, go on

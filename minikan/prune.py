@@ -74,13 +74,17 @@ def _attribution(model, inputs):
 def _edge_std_and_sums(layer, x):
     """std over samples of each φ_{j,i}(x_i) (in, out), and each sub-node's value Σ_i φ (batch, out).
 
-    One pass over slices of the batch, so the per-edge tensor is never whole.
+    One pass over slices of the batch, so the per-edge tensor is never whole. The moments
+    are taken about the first slice's mean c: var = E[(φ−c)²] − (E[φ−c])², which keeps its
+    precision for a near-constant edge with an offset (the ones attribution must score
+    low), where E[φ²] − E[φ]² would cancel to rounding noise.
     """
-    n, s1, s2 = len(x), 0.0, 0.0
+    n, s1, s2, c = len(x), 0.0, 0.0, None
     sums = np.zeros((n, layer.out_dim))                                 # (batch, out)
     for rows in regularize._chunks(n, layer.in_dim, layer.out_dim, regularize.CHUNK_ELEMENTS):
         phi, _ = layer.edge_forward(x[rows])                            # (rows, in, out)
-        s1, s2 = s1 + phi.sum(axis=0), s2 + (phi ** 2).sum(axis=0)
+        c = phi.mean(axis=0) if c is None else c                        # (in, out) shift
+        s1, s2 = s1 + (phi - c).sum(axis=0), s2 + ((phi - c) ** 2).sum(axis=0)
         sums[rows] = phi.sum(axis=1)
     return np.sqrt(np.maximum(s2 / n - (s1 / n) ** 2, 0.0)), sums
 

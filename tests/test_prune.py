@@ -331,3 +331,16 @@ def test_sparsity_then_prune_finds_one_hidden_node_for_exp_sin():
     np.testing.assert_array_equal(pruned.layers[0].mask, np.ones((2, 1)))   # both inputs kept
     hist = pruned.fit(data, steps=30, log=0)
     assert hist["test_loss"][-1] < 1e-2
+
+
+def test_edge_std_keeps_precision_for_a_near_constant_edge_with_an_offset():
+    """Attribution must score a flat edge with a large offset low: its std must not cancel."""
+    from minikan.prune import _edge_std_and_sums
+    model = KAN([2, 3, 1], grid=5, k=3, seed=0)
+    x = np.random.default_rng(0).uniform(-1, 1, (500, 2))
+    layer = model.layers[0]
+    layer.params["coef"][0, 0] += 1e8                  # φ_00 ≈ 1e8 + a wiggle of std ~1e-2
+    std, sums = _edge_std_and_sums(layer, x)
+    phi, _ = layer.edge_forward(x)                     # (500, 2, 3), the direct two-pass reference
+    np.testing.assert_allclose(std, phi.std(axis=0), rtol=1e-9)
+    np.testing.assert_allclose(sums, phi.sum(axis=1), rtol=1e-12)

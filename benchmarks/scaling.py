@@ -20,13 +20,15 @@ pykan's column: when ``kan`` (pykan) imports in this interpreter, or ``--pykan-p
 names one where it does, the same recipe runs there in float64 on the same data (pykan's
 own seeds, best of ``--pykan-seeds`` at the first grid) and its RMSEs print side by side.
 
-Measured (seed 2 chosen; README "Scaling"): test RMSE 7.0e-3, 3.9e-4, 3.3e-5, 4.0e-6, 1.1e-6
-at G = 5, 10, 20, 50, 100, test/train ≤ 2.0 up to G = 50, refine ratios 0.98–1.01, slope
-−3.25; pykan 0.2.8 on the same data: 7.9e-5 at G = 50 (42× its train RMSE), slope −1.99.
-Where G⁻⁴ stops: at G = 100 (10 samples per interval) training reaches 1e-7 while the
-test RMSE levels off near 1e-6 — too few samples to pin each cubic piece; at G = 50 the
-largest test errors are at points just past the extreme samples (extrapolated end pieces).
-float64's rounding (~1e-16 relative) is far below both.
+Measured (seed 2 chosen; README "Scaling"), grid updates on quantiles of p^(1/9) capped at
+2p (``bspline.density_quantiles``): test RMSE 6.2e-3, 2.9e-4, 1.9e-5, 7.0e-7 at G = 5, 10, 20,
+50, test/train ≤ 1.73, refine ratios 1.00, slope −3.93. Before, on pykan's sample quantiles:
+7.0e-3, 4.1e-4, 3.3e-5, 3.9e-6, test/train 2.0 at 50, slope −3.26 — the outer edge's input
+(sin(πx) + y² after the first layer) is sparse near its top, where equal-count intervals
+are several times wider than elsewhere and their h⁴ error dominated at fine grids.
+Levenberg–Marquardt from the trained G = 50 model halved that training RMSE but moved the
+test RMSE only 3.9e-6 → 3.3e-6: the knots, not L-BFGS, were the limit. float64's rounding
+(~1e-16 relative) is far below.
 
 Saves the log-log plot, test RMSE vs parameter count N with an N⁻⁴ reference line, to
 ``--out`` (docs/scaling.png, shown in the README).

@@ -258,7 +258,7 @@ def test_uniform_knots():
     np.testing.assert_allclose(t[1], np.arange(-2, 7) * 0.5, rtol=0, atol=1e-15)
 
 
-def test_adaptive_knots_uniform_with_eps_one_and_quantiles_with_eps_zero():
+def test_adaptive_knots_uniform_with_eps_one_and_pykans_quantiles_with_eps_zero_power_one():
     rng = np.random.default_rng(50)
     k, G = 3, 4
     x = np.concatenate([rng.normal(size=(101, 2)) * [1.0, 0.3], [[5.0, -2.0]]])   # (102, 2), skewed
@@ -267,11 +267,36 @@ def test_adaptive_knots_uniform_with_eps_one_and_quantiles_with_eps_zero():
         lo, hi = x[:, i].min(), x[:, i].max()
         h = (hi - lo) / G
         np.testing.assert_allclose(t[i], lo + h * (np.arange(G + 2 * k + 1) - k), rtol=0, atol=1e-12)
-    t0 = bspline.adaptive_knots(x, G, k, grid_eps=0.0)
+    t0 = bspline.adaptive_knots(x, G, k, grid_eps=0.0, power=1)
     xs = np.sort(x, axis=0)
     idx = np.linspace(0, len(x) - 1, G + 1).round().astype(int)
     np.testing.assert_array_equal(t0[:, k:k + G + 1], xs[idx].T)        # base knots = sample quantiles
     assert (np.diff(t0, axis=1) > 0).all()
+
+
+@pytest.mark.parametrize("power", [0.0, 1 / 9, 0.5])
+def test_density_quantiles_follow_the_capped_power_of_a_two_step_density(power):
+    # 800 samples evenly on [0, 1), 224 on [1, 2]: shares A, B per unit length. ρ ∝ p^power
+    # gives [1, 2] the mass m = B^power/(A^power + B^power), capped at B/MIN_SHARE; the knots
+    # then split [0, 1] into (1 - m)·G intervals and [1, 2] into m·G, each of equal width.
+    x = np.concatenate([np.linspace(0, 1, 800, endpoint=False), np.linspace(1, 2, 224)])[:, None]
+    A, B, G = 800 / 1024, 224 / 1024, 10
+    m = min(B ** power / (A ** power + B ** power), B / bspline.MIN_SHARE)
+    u = np.arange(G + 1) / G
+    want = np.where(u <= 1 - m, u / (1 - m), 1 + (u - (1 - m)) / m)
+    np.testing.assert_allclose(bspline.density_quantiles(x, G, power)[0], want, rtol=0, atol=0.01)
+    assert (m == B / bspline.MIN_SHARE) == (power < 0.2)                   # 0 (uniform), 1/9 capped; 0.5 not
+    t = bspline.adaptive_knots(x, G, 3, grid_eps=0.0)                      # default power 1/(2k + 3)
+    np.testing.assert_allclose(t[0, 4:-4], bspline.density_quantiles(x, G, 1 / 9)[0, 1:-1], atol=1e-15)
+
+
+@pytest.mark.parametrize("G, G_new", [(3, 5), (4, 10), (20, 50), (5, 10)])
+def test_refine_knots_keep_every_old_knot(G, G_new):
+    tn = nonuniform_knots(G, 3, 2, seed=4)
+    base = bspline.refine_knots(tn, 3, G_new)[:, 3:-3]                       # (2, G_new + 1)
+    for i in range(2):
+        assert np.isin(tn[i, 3:-3], base[i]).all()                           # old base ⊂ new base
+        assert (np.diff(base[i]) > 0).all()
 
 
 @pytest.mark.parametrize("k", [1, 3])

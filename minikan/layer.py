@@ -286,7 +286,7 @@ class KANLayer:
         """Move the knots to the samples x (batch, in_dim) and refit c so each spline is kept.
 
         [KAN §2.4] New knots by ``bspline.adaptive_knots`` with the margin
-        ``bspline.GRID_MARGIN``: the base interval covers the samples and about four sample
+        ``bspline.GRID_MARGIN``: the base interval covers the samples and about eight sample
         spacings beyond each end, where unseen inputs from the same distribution still fall
         (past the base interval a fine-grid spline drops off towards zero). The coefficients
         are the least-squares fit of the old splines on x, so φ changes only by the fit error.

@@ -21,7 +21,7 @@ names one where it does, the same recipe runs there in float64 on the same data 
 own seeds, best of ``--pykan-seeds`` at the first grid) and its RMSEs print side by side.
 
 Measured (seed 2 chosen; README "Scaling"), grid updates on quantiles of p^(1/9) capped at
-2p (``bspline.density_quantiles``): test RMSE 6.2e-3, 2.9e-4, 1.9e-5, 7.0e-7 at G = 5, 10, 20,
+2p (``knotgrid.density_quantiles``): test RMSE 6.2e-3, 2.9e-4, 1.9e-5, 7.0e-7 at G = 5, 10, 20,
 50, test/train ≤ 1.73, refine ratios 1.00, slope −3.93. Before, on pykan's sample quantiles:
 7.0e-3, 4.1e-4, 3.3e-5, 3.9e-6, test/train 2.0 at 50, slope −3.26 — the outer edge's input
 (sin(πx) + y² after the first layer) is sparse near its top, where equal-count intervals

@@ -1,6 +1,6 @@
 """minikan: Kolmogorov–Arnold Networks in NumPy, every gradient written by hand.
 
-Reading order (the README's module map): bspline → layer → nodes → model → losses →
+Reading order (the README's module map): knotgrid → bspline → layer → nodes → model → losses →
 regularize → optim → train → fitting → prune → discover → symbolic → data → zoo → mlp →
 plot; gradcheck checks any of them, and validate, fit_checks, units, io and cli serve them.
 """

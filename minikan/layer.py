@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from minikan import bspline, validate
+from minikan import bspline, knotgrid, validate
 
 
 def sigmoid(x):
@@ -182,7 +182,7 @@ class KANLayer:
         noise_scale = validate.check_real(noise_scale, "noise_scale", minimum=0.0)
         rng = validate.as_rng(seed)
         self.k = int(k)
-        self.knots = bspline.uniform_knots(grid, k, in_dim, grid_range)    # (in, n_knots)
+        self.knots = knotgrid.uniform_knots(grid, k, in_dim, grid_range)    # (in, n_knots)
         self.mask = np.ones((in_dim, out_dim))
         self.symbolic = {}
         x0 = self.knots[:, k:-k].T                                         # (G + 1, in) base knots
@@ -285,31 +285,31 @@ class KANLayer:
     def update_grid(self, x, grid_eps=0.02):
         """Move the knots to the samples x (batch, in_dim) and refit c so each spline is kept.
 
-        [KAN §2.4] New knots by ``bspline.adaptive_knots`` with the margin
-        ``bspline.GRID_MARGIN``: the base interval covers the samples and about eight sample
+        [KAN §2.4] New knots by ``knotgrid.adaptive_knots`` with the margin
+        ``knotgrid.GRID_MARGIN``: the base interval covers the samples and about eight sample
         spacings beyond each end, where unseen inputs from the same distribution still fall
         (past the base interval a fine-grid spline drops off towards zero). The coefficients
         are the least-squares fit of the old splines on x, so φ changes only by the fit error.
         """
         y = self.spline_values(x)                                          # (batch, in, out)
-        self.knots = bspline.adaptive_knots(x, self.grid, self.k, grid_eps, bspline.GRID_MARGIN)
+        self.knots = knotgrid.adaptive_knots(x, self.grid, self.k, grid_eps, knotgrid.GRID_MARGIN)
         self.params["coef"][...] = bspline.curve_to_coef(x, y, self.knots, self.k)
 
     def refined(self, new_grid, x):
         """A copy on a grid of ``new_grid`` intervals, its splines fitted to these [KAN §2.4].
 
-        The base interval is kept (``bspline.refine_knots``), margins included, and widened
-        where x has drifted past it (``bspline.cover_samples``). The fit is
-        least squares on the samples x (batch, in_dim) plus ``bspline.base_points`` of the
+        The base interval is kept (``knotgrid.refine_knots``), margins included, and widened
+        where x has drifted past it (``knotgrid.cover_samples``). The fit is
+        least squares on the samples x (batch, in_dim) plus ``knotgrid.base_points`` of the
         new grid, where the old spline is known too: samples alone leave the margins and
         sparse tails to extrapolation (measured on skewed samples, 10 → 23 intervals: 4e-4
         relative error there; with the points, 4e-6).
         """
         validate.check_positive_int(new_grid, "new_grid")
         new = self.copy()
-        new.knots = bspline.cover_samples(bspline.refine_knots(self.knots, self.k, new_grid), self.k, x,
-                                          bspline.GRID_MARGIN)
-        xf = np.concatenate([x, bspline.base_points(new.knots, self.k, self.k + 1)])  # (batch + G(k+1), in)
+        new.knots = knotgrid.cover_samples(knotgrid.refine_knots(self.knots, self.k, new_grid), self.k, x,
+                                          knotgrid.GRID_MARGIN)
+        xf = np.concatenate([x, knotgrid.base_points(new.knots, self.k, self.k + 1)])  # (batch + G(k+1), in)
         new.params["coef"] = bspline.curve_to_coef(xf, self.spline_values(xf), new.knots, self.k)
         return new
 

@@ -37,7 +37,7 @@ class KAN(losses.Predictor):
     mult_arity : int or list
         Factors per multiplication node (``nodes.normalize_width``).
     grid_eps : float
-        Mix of uniform and data-following knots in grid updates (``bspline.adaptive_knots``).
+        Mix of uniform and data-following knots in grid updates (``knotgrid.adaptive_knots``).
     input_names : list of str, optional
         Names of the inputs in formulas; default x1, x2, ….
     output_names : list of str, optional

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.interpolate import BSpline
 
-from minikan import bspline
+from minikan import bspline, knotgrid
 from minikan.gradcheck import rel_error
 
 DEGREES = [0, 1, 2, 3, 5]
@@ -20,7 +20,7 @@ def nonuniform_knots(G, k, in_dim, seed=0):
     """Knots adapted to skewed samples on [-1, 1] (both ends included): a non-uniform grid."""
     rng = np.random.default_rng(seed)
     x = np.concatenate([[[-1.0] * in_dim, [1.0] * in_dim], rng.uniform(-1, 1, (200, in_dim)) ** 3])
-    return bspline.adaptive_knots(x, G, k, grid_eps=0.3)                  # (in_dim, G + 2k + 1)
+    return knotgrid.adaptive_knots(x, G, k, grid_eps=0.3)                  # (in_dim, G + 2k + 1)
 
 
 def cox_de_boor(x, t, k):
@@ -49,7 +49,7 @@ def cox_de_boor(x, t, k):
 def test_basis_equals_scipy_design_matrix_on_base_interval(k, grid):
     rng = np.random.default_rng(k)
     G, in_dim = 7, 3
-    t = bspline.uniform_knots(G, k, in_dim) if grid == "uniform" else nonuniform_knots(G, k, in_dim, seed=k)
+    t = knotgrid.uniform_knots(G, k, in_dim) if grid == "uniform" else nonuniform_knots(G, k, in_dim, seed=k)
     x = np.stack([base_points(rng) for _ in range(in_dim)], axis=1)       # (batch, in_dim)
     B = bspline.basis(x, t, k)                                            # (batch, in_dim, n_basis)
     assert B.shape == (x.shape[0], in_dim, G + k)
@@ -62,7 +62,7 @@ def test_basis_equals_scipy_design_matrix_on_base_interval(k, grid):
 def test_basis_equals_recursion_in_extension_zone(k):
     rng = np.random.default_rng(10 + k)
     G = 5
-    for t in (bspline.uniform_knots(G, k, 2), nonuniform_knots(G, k, 2, seed=3)):
+    for t in (knotgrid.uniform_knots(G, k, 2), nonuniform_knots(G, k, 2, seed=3)):
         n_basis = G + k
         cols = []
         for i in range(2):
@@ -85,7 +85,7 @@ def repeated_knots(k):
 @pytest.mark.parametrize("k", DEGREES)
 def test_basis_recursive_equals_scipy_and_the_scalar_recursion(k):
     rng = np.random.default_rng(60 + k)
-    for t in (bspline.uniform_knots(5, k, 2), nonuniform_knots(5, k, 2, seed=11)):
+    for t in (knotgrid.uniform_knots(5, k, 2), nonuniform_knots(5, k, 2, seed=11)):
         x = np.stack([base_points(rng, 20) for _ in range(2)], axis=1)     # (batch, 2) base interval
         B = bspline.basis_recursive(x, t, k)                              # (batch, 2, n_basis)
         for i in range(2):
@@ -104,7 +104,7 @@ def test_basis_recursive_equals_scipy_and_the_scalar_recursion(k):
 @pytest.mark.parametrize("k", DEGREES)
 def test_local_triangle_equals_textbook_recursion_everywhere(k):
     rng = np.random.default_rng(70 + k)
-    grids = [bspline.uniform_knots(4, k, 3), nonuniform_knots(4, k, 3, seed=12)]
+    grids = [knotgrid.uniform_knots(4, k, 3), nonuniform_knots(4, k, 3, seed=12)]
     if k >= 1:
         grids.append(repeated_knots(k))
     for t in grids:
@@ -115,7 +115,7 @@ def test_local_triangle_equals_textbook_recursion_everywhere(k):
 
 @pytest.mark.parametrize("k", [0, 1, 3])
 def test_local_values_of_functions_the_grid_lacks_are_zero(k):
-    t = bspline.uniform_knots(3, k, 1)
+    t = knotgrid.uniform_knots(3, k, 1)
     x = np.linspace(t[0, 0] - 0.2, t[0, -1] + 0.2, 97)[:, None]
     mu, V, dV = bspline.local_basis(x, t, k)                              # (batch, 1), 2 × (k+1, batch, 1)
     col = mu - k + np.arange(k + 1)[:, None, None]
@@ -141,7 +141,7 @@ def test_gather_dot_is_the_transpose_of_scatter():
 @pytest.mark.parametrize("k", DEGREES)
 def test_partition_of_unity_on_base_interval(k):
     x = np.linspace(-1, 1, 201)[:, None]                                  # both ends exactly
-    for t in (bspline.uniform_knots(6, k), nonuniform_knots(6, k, 1, seed=1)):
+    for t in (knotgrid.uniform_knots(6, k), nonuniform_knots(6, k, 1, seed=1)):
         B = bspline.basis(x, t, k)
         assert np.abs(B.sum(axis=2) - 1.0).max() < EXACT
 
@@ -195,7 +195,7 @@ def test_basis_derivative_matches_finite_differences(k):
 def test_basis_derivative_equals_scipy(k):
     # scipy's spline is defined on the base interval only (NaN outside with extrapolate=False).
     rng = np.random.default_rng(30 + k)
-    for t in (bspline.uniform_knots(5, k), nonuniform_knots(5, k, 1, seed=6)):
+    for t in (knotgrid.uniform_knots(5, k), nonuniform_knots(5, k, 1, seed=6)):
         n_basis = t.shape[1] - k - 1
         x = off_knot_points(t[0, k:n_basis + 1], k, rng)                  # (batch,) in the base interval
         ref = BSpline(t[0], np.eye(n_basis), k, extrapolate=False).derivative()(x)  # (batch, n_basis)
@@ -205,10 +205,10 @@ def test_basis_derivative_equals_scipy(k):
 
 
 def test_basis_derivative_zero_outside_and_degree_zero():
-    t = bspline.uniform_knots(4, 3)
+    t = knotgrid.uniform_knots(4, 3)
     x = np.array([[t[0, 0] - 0.1], [t[0, -1]], [t[0, -1] + 2.0]])
     assert (bspline.basis_derivative(x, t, 3) == 0).all()
-    t0 = bspline.uniform_knots(4, 0)
+    t0 = knotgrid.uniform_knots(4, 0)
     assert (bspline.basis_derivative(np.array([[0.3]]), t0, 0) == 0).all()
 
 
@@ -241,7 +241,7 @@ def test_curve_to_coef_reproduces_a_spline_from_its_samples():
 
 def test_curve_to_coef_minimum_norm_when_a_basis_function_sees_no_sample():
     k, G = 3, 10
-    t = bspline.uniform_knots(G, k)
+    t = knotgrid.uniform_knots(G, k)
     x = np.linspace(-1, -0.2, 30)[:, None]                                # right half unseen
     y = np.sin(3 * x)[:, :, None]
     coef = bspline.curve_to_coef(x, y, t, k)
@@ -253,7 +253,7 @@ def test_curve_to_coef_minimum_norm_when_a_basis_function_sees_no_sample():
 
 # ---------------------------------------------------------------------------- knot grids
 def test_uniform_knots():
-    t = bspline.uniform_knots(4, 2, in_dim=3, grid_range=(0.0, 2.0))
+    t = knotgrid.uniform_knots(4, 2, in_dim=3, grid_range=(0.0, 2.0))
     assert t.shape == (3, 4 + 2 * 2 + 1)
     np.testing.assert_allclose(t[1], np.arange(-2, 7) * 0.5, rtol=0, atol=1e-15)
 
@@ -262,12 +262,12 @@ def test_adaptive_knots_uniform_with_eps_one_and_pykans_quantiles_with_eps_zero_
     rng = np.random.default_rng(50)
     k, G = 3, 4
     x = np.concatenate([rng.normal(size=(101, 2)) * [1.0, 0.3], [[5.0, -2.0]]])   # (102, 2), skewed
-    t = bspline.adaptive_knots(x, G, k, grid_eps=1.0)
+    t = knotgrid.adaptive_knots(x, G, k, grid_eps=1.0)
     for i in range(2):
         lo, hi = x[:, i].min(), x[:, i].max()
         h = (hi - lo) / G
         np.testing.assert_allclose(t[i], lo + h * (np.arange(G + 2 * k + 1) - k), rtol=0, atol=1e-12)
-    t0 = bspline.adaptive_knots(x, G, k, grid_eps=0.0, power=1)
+    t0 = knotgrid.adaptive_knots(x, G, k, grid_eps=0.0, power=1)
     xs = np.sort(x, axis=0)
     idx = np.linspace(0, len(x) - 1, G + 1).round().astype(int)
     np.testing.assert_array_equal(t0[:, k:k + G + 1], xs[idx].T)        # base knots = sample quantiles
@@ -281,19 +281,19 @@ def test_density_quantiles_follow_the_capped_power_of_a_two_step_density(power):
     # then split [0, 1] into (1 - m)·G intervals and [1, 2] into m·G, each of equal width.
     x = np.concatenate([np.linspace(0, 1, 800, endpoint=False), np.linspace(1, 2, 224)])[:, None]
     A, B, G = 800 / 1024, 224 / 1024, 10
-    m = min(B ** power / (A ** power + B ** power), B / bspline.MIN_SHARE)
+    m = min(B ** power / (A ** power + B ** power), B / knotgrid.MIN_SHARE)
     u = np.arange(G + 1) / G
     want = np.where(u <= 1 - m, u / (1 - m), 1 + (u - (1 - m)) / m)
-    np.testing.assert_allclose(bspline.density_quantiles(x, G, power)[0], want, rtol=0, atol=0.01)
-    assert (m == B / bspline.MIN_SHARE) == (power < 0.2)                   # 0 (uniform), 1/9 capped; 0.5 not
-    t = bspline.adaptive_knots(x, G, 3, grid_eps=0.0)                      # default power 1/(2k + 3)
-    np.testing.assert_allclose(t[0, 4:-4], bspline.density_quantiles(x, G, 1 / 9)[0, 1:-1], atol=1e-15)
+    np.testing.assert_allclose(knotgrid.density_quantiles(x, G, power)[0], want, rtol=0, atol=0.01)
+    assert (m == B / knotgrid.MIN_SHARE) == (power < 0.2)                   # 0 (uniform), 1/9 capped; 0.5 not
+    t = knotgrid.adaptive_knots(x, G, 3, grid_eps=0.0)                      # default power 1/(2k + 3)
+    np.testing.assert_allclose(t[0, 4:-4], knotgrid.density_quantiles(x, G, 1 / 9)[0, 1:-1], atol=1e-15)
 
 
 @pytest.mark.parametrize("G, G_new", [(3, 5), (4, 10), (20, 50), (5, 10)])
 def test_refine_knots_keep_every_old_knot(G, G_new):
     tn = nonuniform_knots(G, 3, 2, seed=4)
-    base = bspline.refine_knots(tn, 3, G_new)[:, 3:-3]                       # (2, G_new + 1)
+    base = knotgrid.refine_knots(tn, 3, G_new)[:, 3:-3]                       # (2, G_new + 1)
     for i in range(2):
         assert np.isin(tn[i, 3:-3], base[i]).all()                           # old base ⊂ new base
         assert (np.diff(base[i]) > 0).all()
@@ -301,11 +301,11 @@ def test_refine_knots_keep_every_old_knot(G, G_new):
 
 @pytest.mark.parametrize("k", [1, 3])
 def test_refine_knots_keeps_range_and_uniform_grid(k):
-    t = bspline.uniform_knots(5, k, in_dim=2, grid_range=(-0.5, 2.0))
-    t_new = bspline.refine_knots(t, k, 20)
-    np.testing.assert_allclose(t_new, bspline.uniform_knots(20, k, 2, (-0.5, 2.0)), rtol=0, atol=1e-13)
+    t = knotgrid.uniform_knots(5, k, in_dim=2, grid_range=(-0.5, 2.0))
+    t_new = knotgrid.refine_knots(t, k, 20)
+    np.testing.assert_allclose(t_new, knotgrid.uniform_knots(20, k, 2, (-0.5, 2.0)), rtol=0, atol=1e-13)
     tn = nonuniform_knots(5, k, 2, seed=9)
-    tn_new = bspline.refine_knots(tn, k, 13)
+    tn_new = knotgrid.refine_knots(tn, k, 13)
     assert tn_new.shape == (2, 13 + 2 * k + 1)
     np.testing.assert_allclose(tn_new[:, k], tn[:, k], rtol=0, atol=1e-15)            # same base range
     np.testing.assert_allclose(tn_new[:, -k - 1], tn[:, -k - 1], rtol=0, atol=1e-15)
@@ -316,7 +316,7 @@ def test_basis_follows_knots_changed_in_place():
     """The knot tables are cached by the knots' values: writing new knots into the same
     array (as a grid update may) must give the new basis, not the cached one."""
     rng = np.random.default_rng(3)
-    t = bspline.uniform_knots(5, 3, 2)                                    # (2, n_knots)
+    t = knotgrid.uniform_knots(5, 3, 2)                                    # (2, n_knots)
     x = rng.uniform(-1.2, 1.2, (300, 2))                                  # (300, 2), some past the grid
     first = bspline.basis(x, t, 3)
     t[...] = nonuniform_knots(5, 3, 2)                                    # same array, new values

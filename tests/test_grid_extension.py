@@ -3,7 +3,7 @@ degenerate samples, and refine/update keeping the function where unseen inputs f
 import numpy as np
 import pytest
 
-from minikan import bspline
+from minikan import bspline, knotgrid
 from minikan.gradcheck import rel_error
 from minikan.layer import KANLayer
 
@@ -14,7 +14,7 @@ def smooth_layer(x, G, k=3, seed=0, curves=lambda z: np.stack([np.sin(3 * z), np
     layer = KANLayer(1, 2, grid=G, k=k, seed=seed)
     layer.update_grid(x)
     if power is not None:                                                 # knots of another density power
-        layer.knots = bspline.adaptive_knots(x, G, k, 0.02, bspline.GRID_MARGIN, power)
+        layer.knots = knotgrid.adaptive_knots(x, G, k, 0.02, knotgrid.GRID_MARGIN, power)
     z = np.linspace(layer.knots[0, k], layer.knots[0, -k - 1], 400)[:, None]   # the base interval
     layer.params["coef"][...] = bspline.curve_to_coef(z, curves(z), layer.knots, k)  # curves (400, 1, 2)
     return layer
@@ -29,12 +29,12 @@ def test_margin_is_grid_margin_mean_end_gaps():
     rng = np.random.default_rng(0)
     G, k = 10, 3
     x = rng.uniform(-1, 1, (500, 2)) ** [1, 3]                            # (500, 2), one skewed
-    t = bspline.adaptive_knots(x, G, k, grid_eps=0.0, margin=bspline.GRID_MARGIN, power=1)
+    t = knotgrid.adaptive_knots(x, G, k, grid_eps=0.0, margin=knotgrid.GRID_MARGIN, power=1)
     xs = np.sort(x, axis=0)
     j = 50                                                                # samples per interval
     floor = (xs[-1] - xs[0]) / (len(x) - 1)                              # the mean gap overall
-    lo = xs[0] - bspline.GRID_MARGIN * np.maximum((xs[j] - xs[0]) / j, floor)
-    hi = xs[-1] + bspline.GRID_MARGIN * np.maximum((xs[-1] - xs[-1 - j]) / j, floor)
+    lo = xs[0] - knotgrid.GRID_MARGIN * np.maximum((xs[j] - xs[0]) / j, floor)
+    hi = xs[-1] + knotgrid.GRID_MARGIN * np.maximum((xs[-1] - xs[-1 - j]) / j, floor)
     np.testing.assert_allclose(t[:, k], lo, rtol=0, atol=1e-14)
     np.testing.assert_allclose(t[:, -k - 1], hi, rtol=0, atol=1e-14)
     idx = np.linspace(0, len(x) - 1, G + 1).round().astype(int)          # the quantiles' indices
@@ -51,7 +51,7 @@ def test_knots_non_decreasing_with_duplicate_and_constant_samples(grid_eps):
                          np.repeat([-0.5, 0.0, 0.0, 0.0, 2.0], 40),       # few values, repeated
                          np.where(rng.random(200) < 0.6, 1.0, rng.normal(size=200))])  # an atom
     for G in (3, 20):
-        t = bspline.adaptive_knots(x, G, 3, grid_eps, bspline.GRID_MARGIN)
+        t = knotgrid.adaptive_knots(x, G, 3, grid_eps, knotgrid.GRID_MARGIN)
         assert np.isfinite(t).all() and (np.diff(t, axis=1) >= 0).all()
         assert (t[:, 3] <= x.min(axis=0)).all() and (t[:, -4] >= x.max(axis=0)).all()
         assert t[0, -4] - t[0, 3] == pytest.approx(2.0)                   # constant: ±1 around it
@@ -81,13 +81,13 @@ def test_spline_falls_off_past_the_base_interval_and_the_margin_keeps_unseen_poi
     past = (test[:, 0] < train.min()) | (test[:, 0] > train.max())       # unseen, just past
     assert past.sum() >= 5
     errs = {}
-    for margin in (0.0, bspline.GRID_MARGIN):
-        t = bspline.adaptive_knots(train, 50, 3, 0.02, margin)
+    for margin in (0.0, knotgrid.GRID_MARGIN):
+        t = knotgrid.adaptive_knots(train, 50, 3, 0.02, margin)
         c = bspline.curve_to_coef(train, np.exp(train)[:, :, None], t, 3)  # (1, 1, n_basis)
         err = np.abs(bspline.basis(test, t, 3)[:, 0, :] @ c[0, 0] - np.exp(test[:, 0]))
         errs[margin] = err[past].max() / err[~past].max()                # past vs inside the samples
     assert errs[0.0] > 20                                                  # measured 235
-    assert errs[bspline.GRID_MARGIN] < 2                                   # measured 0.58
+    assert errs[knotgrid.GRID_MARGIN] < 2                                   # measured 0.58
 
 
 def holey_layer(G=10):
@@ -103,7 +103,7 @@ def holey_layer(G=10):
 def test_refine_keeps_the_function_everywhere_on_a_holey_skewed_layout(G_new):
     # 10 → 20, 50 nest the spline spaces: the old spline has an exact fit. In the hole and
     # the margins no sample pins the new basis functions down; the fit's points of every
-    # new interval (bspline.base_points) do, so refine keeps the spline exactly everywhere.
+    # new interval (knotgrid.base_points) do, so refine keeps the spline exactly everywhere.
     layer, x = holey_layer()
     fine = layer.refined(G_new, x)
     np.testing.assert_allclose(fine.knots[0, [3, -4]], layer.knots[0, [3, -4]], rtol=0, atol=1e-14)

@@ -188,7 +188,7 @@ def test_update_grid_keeps_phi_and_moves_knots():
     after = layer.edge_forward(x)[0]
     # measured 2.0e-3: the same G on a narrower range refits the old cubic closely, not exactly
     assert rel_error(after, before) < 5e-3
-    # the base interval covers the samples with a small margin (bspline.GRID_MARGIN; measured 0.02-0.04 here)
+    # the base interval covers the samples with a small margin (knotgrid.GRID_MARGIN; measured 0.02-0.04 here)
     lo, hi = layer.knots[:, layer.k], layer.knots[:, -layer.k - 1]
     assert ((x.min(axis=0) - 0.1 < lo) & (lo < x.min(axis=0))).all()
     assert ((x.max(axis=0) < hi) & (hi < x.max(axis=0) + 0.1)).all()

@@ -368,7 +368,7 @@ def recover(name, seed, lib, steps=50):
 def test_recovers_exp_of_mean_sin_squared():
     # sin²x = (1 − cos 2x)/2: the inner edges are cos(2x) (or sin(2x ∓ π/2)), the outer exp.
     # Seeds 0–3 find all three edges 3 times in 4, on pykan's quantile knots (all but 2) and on
-    # bspline.density_quantiles' knots (all but 0); seed 1 finds them on both.
+    # knotgrid.density_quantiles' knots (all but 0); seed 1 finds them on both.
     model, rows, hist, ds = recover("exp_mean_sin2", 1, ["x", "x^2", "sin", "cos", "exp"])
     assert [r[3] in ("sin", "cos") for r in rows[:2]] == [True, True] and rows[2][3] == "exp", rows
     assert hist["test_loss"][-1] < 1e-5

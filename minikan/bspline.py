@@ -31,9 +31,15 @@ def find_interval(x, t, k):
 
     The right end of the base interval, x = t_{n_basis}, belongs to the last base
     interval, as in scipy's ``BSpline`` (so degree 0 sums to one there too).
-    Parameters: x (batch, in_dim); t (in_dim, n_knots), each row non-decreasing.
-    Returns: mu (batch, in_dim) int, clipped into [0, n_knots - 2]; inside (batch, in_dim)
-    bool, t_0 ≤ x < t_last (or x = t_{n_basis}).
+
+    Parameters
+    ----------
+    x, t : (batch, in_dim), (in_dim, n_knots) each row non-decreasing.
+
+    Returns
+    -------
+    mu : (batch, in_dim) int, clipped into [0, n_knots - 2].
+    inside : (batch, in_dim) bool, t_0 ≤ x < t_last (or x = t_{n_basis}).
     """
     n_knots = t.shape[1]
     search = _knot_tables(t, k)[0]                           # (in_dim, n_knots)
@@ -94,8 +100,14 @@ def basis_recursive(x, t, k):
     from all the functions of degree d - 1: O(n_knots·k) work per point, although at most
     k + 1 of the results are non-zero. ``local_basis`` computes only those; this version
     is the reference it is tested against.
-    Parameters: x (batch, in_dim); t (in_dim, n_knots), each row non-decreasing; k ≥ 0.
-    Returns: B (batch, in_dim, n_basis).
+
+    Parameters
+    ----------
+    x, t, k : (batch, in_dim), (in_dim, n_knots) each row non-decreasing, degree k ≥ 0.
+
+    Returns
+    -------
+    B : (batch, in_dim, n_basis)
     """
     mu, inside = find_interval(x, t, k)                      # [t_μ, t_{μ+1}) holds x
     B = (np.arange(t.shape[1] - 1) == mu[:, :, None]) & inside[:, :, None]  # (batch, in, n_knots - 1)
@@ -126,10 +138,16 @@ def local_basis(x, t, k):
     where t_{μ+1+r} - t_{μ-d+1+r} = R_r + L_{d-1-r} is the support of B_{μ-d+1+r,d-1}, the
     denominator shared by the two terms that V_{d-1}[r] feeds. It depends on the knots only,
     so its reciprocal is computed once per knot change (``_knot_tables``), not once per point.
-    Parameters: x (batch, in_dim); t (in_dim, n_knots), each row non-decreasing; k ≥ 0.
-    Returns: mu (batch, in_dim) int, from ``find_interval``; V, dV (k+1, batch, in_dim):
-    V[r] = B_{μ-k+r,k}(x) and its derivative; 0 outside the extended grid and where
-    μ - k + r is not in [0, n_basis) (a function the grid does not have).
+
+    Parameters
+    ----------
+    x, t, k : (batch, in_dim), (in_dim, n_knots) each row non-decreasing, degree k ≥ 0.
+
+    Returns
+    -------
+    mu : (batch, in_dim) int, from ``find_interval``.
+    V, dV : (k+1, batch, in_dim): V[r] = B_{μ-k+r,k}(x) and its derivative; 0 outside the
+        extended grid and where μ - k + r is not in [0, n_basis) (a function the grid does not have).
     """
     mu, inside = find_interval(x, t, k)
     _, table, offsets = _knot_tables(t, k)                           # (n_rows, in·(n_knots-1)), (in,)
@@ -199,8 +217,13 @@ def basis(x, t, k):
     """B-spline basis of degree k at every input: ``basis_recursive``'s values, computed by
     ``local_basis`` and scattered into place.
 
-    Parameters: x (batch, in_dim); t (in_dim, n_knots), non-decreasing; k ≥ 0.
-    Returns: B (batch, in_dim, n_basis), zero outside [t[:, 0], t[:, -1]).
+    Parameters
+    ----------
+    x, t, k : (batch, in_dim), (in_dim, n_knots) non-decreasing, degree k ≥ 0.
+
+    Returns
+    -------
+    B : (batch, in_dim, n_basis), zero outside [t[:, 0], t[:, -1]).
     """
     mu, V, _ = local_basis(x, t, k)
     n_basis = t.shape[1] - k - 1
@@ -227,8 +250,14 @@ def curve_to_coef(x, y, t, k):
     coefficient is then 0, not the curve, so ``KANLayer.refined`` adds ``base_points``.
     On quantile knots, 1000 uniform samples, cond(B) = 42, 55, 96, 210 at G = 5, 20, 50,
     100; pykan's ``torch.linalg.lstsq`` gives the same coefficients to 4e-14.
-    Parameters: x (batch, in_dim); y (batch, in_dim, out_dim); t (in_dim, n_knots).
-    Returns: coef (in_dim, out_dim, n_basis).
+
+    Parameters
+    ----------
+    x, y, t : (batch, in_dim), (batch, in_dim, out_dim), (in_dim, n_knots)
+
+    Returns
+    -------
+    coef : (in_dim, out_dim, n_basis)
     """
     B = basis(x, t, k).transpose(1, 0, 2)                     # (in_dim, batch, n_basis)
     Y = y.transpose(1, 0, 2)                                   # (in_dim, batch, out_dim)

@@ -16,7 +16,10 @@ def uniform_knots(G, k, in_dim=1, grid_range=(-1.0, 1.0)):
     """Knots of G uniform intervals on ``grid_range``, extended by k knots each side.
 
     Math: t_m = lo + (m - k)·h,  h = (hi - lo)/G,  m = 0 … G + 2k   [KAN §2.2]
-    Returns: t (in_dim, G + 2k + 1), the same grid for every input.
+
+    Returns
+    -------
+    t : (in_dim, G + 2k + 1), the same grid for every input.
     """
     lo, hi = (float(v) for v in grid_range)
     h = (hi - lo) / G
@@ -44,7 +47,11 @@ def extend_knots(base, k):
 
     Math: h = (t_G - t_0)/G; t_{-r} = t_0 - r·h, t_{G+r} = t_G + r·h, r = 1 … k   [as pykan]
     The spline space on the base interval does not depend on these knots; they set how the
-    spline falls off beyond it.  Returns: t (in_dim, G + 2k + 1).
+    spline falls off beyond it.
+
+    Returns
+    -------
+    t : (in_dim, G + 2k + 1)
     """
     G = base.shape[1] - 1
     h = ((base[:, -1] - base[:, 0]) / G)[:, None]             # (in_dim, 1)
@@ -61,7 +68,14 @@ def adaptive_knots(x, G, k, grid_eps=0.02, margin=0.0, power=None):
     power = 1 is pykan's (sample quantiles): wide intervals where samples are sparse lose G⁻⁴.
     lo = min x - margin·g_lo, hi = max x + margin·g_hi; g: the mean gap of the samples in the
     end quantile interval, at least the mean gap overall. ε = 1: uniform on [lo, hi].
-    Parameters: x (batch, in_dim) samples.  Returns: t (in_dim, G + 2k + 1), non-decreasing.
+
+    Parameters
+    ----------
+    x : (batch, in_dim) samples.
+
+    Returns
+    -------
+    t : (in_dim, G + 2k + 1), non-decreasing.
     """
     xs = np.sort(x, axis=0)                                    # (batch, in_dim)
     n = xs.shape[0]
@@ -123,7 +137,14 @@ def cover_samples(t, k, x, margin=0.0):
     Inputs drift in training after the last grid update (7 of 1000 of a hidden layer past
     its base interval after 150 more L-BFGS steps); keeping the old ends would fit them on
     the old spline's fall-off. Only an end some x lies past moves (to the margin beyond x).
-    Parameters: t (in_dim, G + 2k + 1); x (batch, in_dim).  Returns: t' of the same shape.
+
+    Parameters
+    ----------
+    t, x : (in_dim, G + 2k + 1), (batch, in_dim)
+
+    Returns
+    -------
+    t' : the same shape as t.
     """
     ends = adaptive_knots(x, 1, 0, 1.0, margin, 1)             # (in_dim, 2): [lo, hi] with margin
     base = t[:, k:t.shape[1] - k].copy()                       # (in_dim, G + 1)
@@ -142,7 +163,14 @@ def refine_knots(t, k, G_new):
     refine keeps φ there exactly even where G does not divide G_new (pykan's even resampling
     of the knots does not: refine 3 → 5 on arctan(x1 + x2³), [2,1,1,1], raised test RMSE 1.95×;
     nested 1.01×). ``extend_knots`` adds k knots each side; the base interval is kept.
-    Parameters: t (in_dim, G + 2k + 1).  Returns: (in_dim, G_new + 2k + 1).
+
+    Parameters
+    ----------
+    t : (in_dim, G + 2k + 1)
+
+    Returns
+    -------
+    (in_dim, G_new + 2k + 1)
     """
     G = t.shape[1] - 2 * k - 1
     old = t[:, k:k + G + 1]                                    # (in_dim, G + 1) base knots

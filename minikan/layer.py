@@ -61,9 +61,17 @@ class LayerCache(NamedTuple):
 def layer_forward(x, coef, scale_base, scale_sp, mask, t, k):
     """y_j = Σ_i mask_ij (w_b silu(x_i) + w_s Σ_m c_ijm B_m(x_i)), as two matrix products.
 
-    Parameters: x (batch, in_dim); coef (in_dim, out_dim, n_basis); scale_base, scale_sp,
-    mask (in_dim, out_dim); t (in_dim, n_knots) knots; k degree.
-    Returns: y (batch, out_dim) and the ``LayerCache`` for ``layer_backward``.
+    Parameters
+    ----------
+    x : (batch, in_dim)
+    coef : (in_dim, out_dim, n_basis)
+    scale_base, scale_sp, mask : (in_dim, out_dim)
+    t, k : (in_dim, n_knots) knots; degree.
+
+    Returns
+    -------
+    y : (batch, out_dim)
+    cache : the ``LayerCache`` for ``layer_backward``.
     """
     batch, in_dim = x.shape
     out_dim, n_basis = coef.shape[1:]
@@ -84,7 +92,11 @@ def layer_backward(dout, cache):
     Go one factor at a time: y = B·W + silu(x)·W_b, so ∂L/∂W = Bᵀ·dout, ∂L/∂W_b =
     silu(x)ᵀ·dout, ∂L/∂B = dout·Wᵀ and ∂L/∂silu(x) = dout·W_bᵀ; W's entries are products
     mask·w_s·c (W_b's mask·w_b), and B depends on x only through the k+1 non-zero B_m(x).
-    Returns: dx (batch, in_dim) and grads {coef, scale_base, scale_sp} shaped as the params.
+
+    Returns
+    -------
+    dx : (batch, in_dim)
+    grads : {coef, scale_base, scale_sp} shaped as the params.
     """
     c = cache
     in_dim, out_dim, n_basis = c.coef.shape
@@ -118,7 +130,12 @@ def edge_forward(x, coef, scale_base, scale_sp, mask, t, k):
     """Every edge's value φ_{j,i}(x_i), masked: (batch, in_dim, out_dim).
 
     Materialises the per-edge tensor, so call it on a slice of the batch when the batch
-    is large. Returns: phi (batch, in_dim, out_dim) and the ``EdgeCache`` for ``edge_backward``.
+    is large.
+
+    Returns
+    -------
+    phi : (batch, in_dim, out_dim)
+    cache : the ``EdgeCache`` for ``edge_backward``.
     """
     batch, in_dim = x.shape
     n_basis = coef.shape[2]

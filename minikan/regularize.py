@@ -225,9 +225,18 @@ def _scores_backward(dA, layer, state, reg_metric):
 def penalty_and_grads(layers, inputs, w):
     """The penalty, its gradient on each layer's input, and on the parameters.
 
-    Parameters: layers (list of KANLayer); inputs[l] (batch, in_l), the inputs the last
-    forward gave each layer (whose basis it reuses); w a ``Weights``.
-    Returns: value; dx_extra (list of (batch, in_l)); grads {"layers.l.name": array}.
+    Parameters
+    ----------
+    layers : list of KANLayer
+    inputs : inputs[l] (batch, in_l), the inputs the last forward gave each layer
+        (whose basis it reuses).
+    w : a ``Weights``.
+
+    Returns
+    -------
+    value
+    dx_extra : list of (batch, in_l)
+    grads : {"layers.l.name": array}
     """
     value, dx_extra, grads = 0.0, [], {}
     for l, (layer, x) in enumerate(zip(layers, inputs)):

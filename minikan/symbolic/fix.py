@@ -132,8 +132,12 @@ def auto_symbolic(model, lib=None, r2_threshold=R2_FIX, weight_simple=WEIGHT_SIM
     exceeds that model's by more than ``tolerance`` times the target's std, the edge fixed
     here whose spline, put back, lowers the RMSE most is reverted. The target is ``y``
     (n, m) if given, else the earlier model's own output on x.
-    Returns: a ``FixReport``: rows ``FixRow`` (l, i, j, name, r2), one per edge looked at,
-    name None where a spline stays; ``splines_left`` says why for each of those.
+
+    Returns
+    -------
+    FixReport
+        Rows ``FixRow`` (l, i, j, name, r2), one per edge looked at, name None where a
+        spline stays; ``splines_left`` says why for each of those.
     """
     validate.check_real(r2_threshold, "r2_threshold", maximum=1.0)
     validate.check_real(tolerance, "tolerance", minimum=0.0)

@@ -161,8 +161,14 @@ def snap_constants(expr, tol):
        ``tol`` snaps to 0, so terms that cancel (up to the fit's error) vanish.
     A float near no simple value stays the float it was: snapping never rounds.
 
-    Parameters: expr — sympy expression with float constants; tol — largest distance snapped.
-    Returns: the expression, folded (multiplied out), with the snapped values exact.
+    Parameters
+    ----------
+    expr : sympy expression with float constants.
+    tol : largest distance snapped.
+
+    Returns
+    -------
+    The expression, folded (multiplied out), with the snapped values exact.
     """
     for _ in range(SNAP_ROUNDS):
         before = expr

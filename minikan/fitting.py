@@ -78,14 +78,7 @@ def sparsity_grid_update(model, x, layers):
     A fit without the penalty updates as usual: its hidden nodes have no reason to shrink,
     and after pruning the re-fit's knots should follow the nodes that are left.
     """
-    x = model.data_x(x)
-    for l in layers:
-        layer = model.layers[l]
-        xl = model.layer_inputs(x)[l]                          # (batch, in_l), after the layers before
-        if l > 0:
-            ends = layer.knots[:, [layer.k, -layer.k - 1]].T   # (2, in_l): the base interval's ends
-            xl = np.concatenate([xl, ends])                    # (batch + 2, in_l)
-        layer.update_grid(xl, model.grid_eps)
+    model.update_grid(x, layers, widen_only=True)
 
 
 def metrics_after_step(model, x, y, x_test, y_test, loss_fn, w):

@@ -257,16 +257,23 @@ class KAN(losses.Predictor):
                              f"{self.layers[0].in_dim}) or call fit first")
         return self.train_input
 
-    def update_grid(self, x=None, layers=None):
+    def update_grid(self, x=None, layers=None, widen_only=False):
         """Move every layer's knots (or those of the indices ``layers``) to its input samples,
         keeping each φ (KAN §2.4).
 
-        Layer by layer, each on the inputs the already-updated layers before it give.
+        Layer by layer, each on the inputs the already-updated layers before it give. With
+        ``widen_only`` a hidden layer is updated on its samples plus the two ends of its current
+        base interval (where the old spline is known), so its knots may widen, never narrow
+        (``fitting.sparsity_grid_update`` says why); the input layer is updated as usual.
         """
         x = self.data_x(x)
         for l, layer in enumerate(self.layers):
             if layers is None or l in layers:
-                layer.update_grid(self.layer_inputs(x)[l], self.grid_eps)
+                xl = self.layer_inputs(x)[l]                       # (batch, in_l)
+                if widen_only and l > 0:
+                    ends = layer.knots[:, [layer.k, -layer.k - 1]].T   # (2, in_l): base interval's ends
+                    xl = np.concatenate([xl, ends])                # (batch + 2, in_l)
+                layer.update_grid(xl, self.grid_eps)
 
     def attribute(self, x=None, mode="l1"):
         """Edge and node scores on x or the last fit's inputs (``prune.scores``)."""

@@ -80,11 +80,7 @@ class MLP(losses.Predictor):
 
     def check_input(self, x, name="x"):
         """x as a float64 array (batch, width[0]), or a clear error."""
-        d = self.width[0]
-        x = validate.as_float_array(x, name, ndim=2, shape_hint=f"(batch, {d})")
-        if x.shape[1] != d:
-            raise ValueError(f"{name} must have shape (batch, {d}), got shape {x.shape}")
-        return x
+        return validate.as_batch(x, self.width[0], name)
 
     # ------------------------------------------------------------------ forward / backward
     def forward(self, x):

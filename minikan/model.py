@@ -1,6 +1,6 @@
 """KAN: a stack of KAN layers with node operations between them — the public object.
 
-Math: KAN(x) = (Ψ_{L-1} ∘ … ∘ Ψ_0)(x), Ψ_l = M_l ∘ Φ_l                 [KAN §2.2; KAN 2.0 §2.1]
+Math: KAN(x) = (Ψ_{L-1} ∘ … ∘ Ψ_0)(x), Ψ_l = M_l ∘ Φ_l       [KAN §2.2, eq. 2.7; KAN 2.0 §2]
 where Φ_l is a KAN layer (``layer.py``) and M_l the node operation after it (identity for
 sum nodes, products for multiplication nodes, ``nodes.py``).
 
@@ -45,6 +45,10 @@ class KAN(losses.Predictor):
 
     A model may carry a ``normalization`` (``units.py``; set by ``normalize``): then it
     is called in the data's units and standardises inside ``forward``.
+
+    In place or new: ``fit``, ``update_grid``, ``normalize``, ``fix_symbolic``, ``auto_symbolic``
+    change this model; ``refine``, ``prune``, ``prune_input``, ``to_splines``, ``copy`` return a
+    new one (as ``KANLayer.update_grid``/``restrict`` change a layer, ``refined`` copies it).
     """
 
     def __init__(self, width, grid=5, k=3, seed=0, grid_range=(-1.0, 1.0), noise_scale=0.3,
@@ -55,8 +59,8 @@ class KAN(losses.Predictor):
         self.layers = [KANLayer(sum(w_in), self.width[l + 1][0] + sum(self.arities[l + 1]),
                                 grid, k, grid_range, noise_scale, seed=rng)
                        for l, w_in in enumerate(self.width[:-1])]
-        self.input_names = self._check_names(input_names, sum(self.width[0]))
-        self.output_names = self._check_names(output_names, sum(self.width[-1]), "y", "output_names")
+        self.input_names = validate.check_names(input_names, sum(self.width[0]), "x", "input_names")
+        self.output_names = validate.check_names(output_names, sum(self.width[-1]), "y", "output_names")
         self.normalization = None        # units.Normalization, applied inside forward
         self.grads = None
         self.train_input = None          # inputs of the last fit, for data-dependent operations
@@ -103,23 +107,9 @@ class KAN(losses.Predictor):
         new.grads, new._cache = None, None
         return new
 
-    @staticmethod
-    def _check_names(names, n, prefix="x", arg="input_names"):
-        if names is None:
-            return [f"{prefix}{i + 1}" for i in range(n)]
-        if isinstance(names, str):
-            raise TypeError(f"{arg} must be a list of {n} strings, got the string {names!r}")
-        names = list(names)
-        if len(names) != n or not all(isinstance(s, str) and s for s in names) or len(set(names)) != n:
-            raise ValueError(f"{arg} must be {n} distinct non-empty strings, got {names!r}")
-        return names
-
     def check_input(self, x, name="x"):
-        """x as a float64 array (batch, d), or a clear error."""
-        d = self.layers[0].in_dim
-        x = validate.as_float_array(x, name, ndim=2, shape_hint=f"(batch, {d})")
-        if x.shape[1] != d:
-            raise ValueError(f"{name} must have shape (batch, {d}), got shape {x.shape}")
+        """x as a float64 array (batch, d), batch ≥ 1, or a clear error."""
+        x = validate.as_batch(x, self.layers[0].in_dim, name)
         if len(x) == 0:
             raise ValueError(f"{name} must hold at least one sample (batch >= 1), got shape {x.shape}")
         return x
@@ -133,20 +123,28 @@ class KAN(losses.Predictor):
 
     def forward_with_inputs(self, x):
         """``forward``, also returning every layer's input: (out (batch, m), [(batch, in_l)])."""
-        x = self.check_input(x)
-        norm = self.normalization
-        if norm is not None:
-            x = norm.inputs(x)                                 # (batch, d): z = (x − μ_x)/σ_x
+        x = self._first_input(x)                               # (batch, d)
         inputs, node_caches = [], []
-        for l, layer in enumerate(self.layers):
+        for l in range(self.depth):
             inputs.append(x)                                   # (batch, in_l)
-            x = layer.forward(x)                               # (batch, sub-nodes of l+1)
-            cache = None
-            if self.arities[l + 1]:
-                x, cache = nodes.mult_forward(x, self.width[l + 1][0], self.arities[l + 1])
+            x, cache = self._through_layer(l, x)               # (batch, in_{l+1})
             node_caches.append(cache)
+        norm = self.normalization
         self._cache = (node_caches, norm)
         return (x if norm is None else norm.outputs(x)), inputs   # (batch, m): σ_y·out + μ_y
+
+    def _first_input(self, x):
+        """Layer 0's input: x checked, and standardised if the model carries a normalization."""
+        x, norm = self.check_input(x), self.normalization
+        return x if norm is None else norm.inputs(x)           # (batch, d): z = (x − μ_x)/σ_x
+
+    def _through_layer(self, l, x):
+        """Ψ_l = M_l ∘ Φ_l on layer l's input x (batch, in_l): layer l's output after its node
+        operation (batch, in_{l+1}), and ``nodes.mult_forward``'s cache (None for sum nodes)."""
+        x = self.layers[l].forward(x)                          # (batch, sub-nodes of l+1)
+        if self.arities[l + 1]:
+            return nodes.mult_forward(x, self.width[l + 1][0], self.arities[l + 1])
+        return x, None
 
     def backward(self, dout, dx_extra=None):
         """Replace ``grads`` for dout = ∂L/∂output (batch, m); return ∂L/∂x (batch, d).
@@ -201,7 +199,9 @@ class KAN(losses.Predictor):
                   lamb_coef=0.0, lamb_coefdiff=0.0, reg_metric="spread"):
         """Training objective ℓ = ℓ_pred + λ(μ₁ Σ|Φ|₁ + μ₂ Σ S(Φ) + μ₃ Σ C₁ + μ₄ Σ C₂), and its gradient.
 
-        [KAN §2.5.1, eq. 2.20; README, Conventions] ℓ_pred is the MSE or cross-entropy of ``losses.py``;
+        [KAN §2.5.1, eq. 2.20 for the μ₁, μ₂ terms; μ₃, μ₄ (C₁, C₂, the coefficient penalties)
+        are not in the paper but in pykan 0.2.8's code, ``MultKAN.reg``'s ``lamb_coef`` and
+        ``lamb_coefdiff``; README, Conventions] ℓ_pred is the MSE or cross-entropy of ``losses.py``;
         the penalty and its exact gradient, through every layer's inputs, are
         ``regularize.py``'s; ``reg_metric`` picks the edge score (``regularize.METRICS``).
         Returns (value, grads) with grads keyed as ``params``.
@@ -232,8 +232,9 @@ class KAN(losses.Predictor):
 
         Arguments mirror pykan's ``fit``. ``lamb``… are the sparsity weights of
         ``objective``, ``reg_metric`` its edge score (the defaults — the scale-aware "spread"
-        score, no entropy term — are measured in ``regularize.py``); with ``update_grid`` the knots follow
-        the batch ``grid_update_num`` times, evenly spaced over the first ``stop_grid_update_step`` steps (KAN §2.4);
+        score, no entropy term — are measured in ``regularize.py``); with ``update_grid`` the knots
+        follow the batch ``grid_update_num`` times, evenly spaced over the first
+        ``stop_grid_update_step`` steps (KAN §2.2, detail 3);
         with ``lamb`` > 0 hidden layers' knots only widen (``fitting.sparsity_grid_update`` says why).
         ``log=0`` silences the progress line (else it is shown every ``log`` steps once a
         run takes more than a couple of seconds). History keys: train_loss, test_loss
@@ -259,21 +260,27 @@ class KAN(losses.Predictor):
 
     def update_grid(self, x=None, layers=None, widen_only=False):
         """Move every layer's knots (or those of the indices ``layers``) to its input samples,
-        keeping each φ (KAN §2.4).
+        keeping each φ, in place (KAN §2.2, implementation detail 3, "update of spline grids").
 
-        Layer by layer, each on the inputs the already-updated layers before it give. With
+        Layer by layer, each on the inputs the already-updated layers before it give, in one
+        forward pass (``_through_layer`` after each update), not one forward per layer. With
         ``widen_only`` a hidden layer is updated on its samples plus the two ends of its current
         base interval (where the old spline is known), so its knots may widen, never narrow
         (``fitting.sparsity_grid_update`` says why); the input layer is updated as usual.
         """
         x = self.data_x(x)
-        for l, layer in enumerate(self.layers):
-            if layers is None or l in layers:
-                xl = self.layer_inputs(x)[l]                       # (batch, in_l)
+        chosen = [l for l in range(self.depth) if layers is None or l in layers]
+        xl = self._first_input(x)                                  # (batch, d)
+        for l in range(max(chosen, default=-1) + 1):               # one forward, as the updates go
+            if l in chosen:
+                layer = self.layers[l]
+                samples = xl
                 if widen_only and l > 0:
                     ends = layer.knots[:, [layer.k, -layer.k - 1]].T   # (2, in_l): base interval's ends
-                    xl = np.concatenate([xl, ends])                # (batch + 2, in_l)
-                layer.update_grid(xl, self.grid_eps)
+                    samples = np.concatenate([xl, ends])           # (batch + 2, in_l)
+                layer.update_grid(samples, self.grid_eps)
+            if l + 1 < self.depth:
+                xl = self._through_layer(l, xl)[0]                 # (batch, in_{l+1}), through updated layer l
 
     def attribute(self, x=None, mode="l1"):
         """Edge and node scores on x or the last fit's inputs (``prune.scores``)."""
@@ -334,7 +341,7 @@ class KAN(losses.Predictor):
 
     @staticmethod
     def from_formula(expr, variables, grid=5, k=3, ranges=(-1.0, 1.0), seed=0):
-        """A KAN whose symbolic edges compute the sympy ``expr`` exactly (symbolic/compiler.py, KAN 2.0 §3)."""
+        """A KAN whose symbolic edges compute the sympy ``expr`` exactly (symbolic/compiler.py, KAN 2.0 §3.3)."""
         from minikan.symbolic import compiler
         return compiler.from_formula(expr, variables, grid, k, ranges, seed)
 

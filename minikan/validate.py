@@ -88,6 +88,26 @@ def as_float_array(x, name, ndim=None, shape_hint=None):
     return arr
 
 
+def as_batch(x, n_features, name="x"):
+    """Return `x` as a finite float64 array of shape (batch, n_features), or raise a clear error."""
+    x = as_float_array(x, name, ndim=2, shape_hint=f"(batch, {n_features})")
+    if x.shape[1] != n_features:
+        raise ValueError(f"{name} must have shape (batch, {n_features}), got shape {x.shape}")
+    return x
+
+
+def check_names(names, n, prefix, name):
+    """Return `n` distinct non-empty strings: `names`, or prefix1 … prefix<n> for None."""
+    if names is None:
+        return [f"{prefix}{i + 1}" for i in range(n)]
+    if isinstance(names, str):
+        raise TypeError(f"{name} must be a list of {n} strings, got the string {names!r}")
+    names = list(names)
+    if len(names) != n or not all(isinstance(s, str) and s for s in names) or len(set(names)) != n:
+        raise ValueError(f"{name} must be {n} distinct non-empty strings, got {names!r}")
+    return names
+
+
 def as_class_labels(labels, name, n_classes=None):
     """Return integer class labels as an int64 vector, or raise a clear error.
 

@@ -1,18 +1,25 @@
 """Sparsity: edge scores, their L1 and entropy, coefficient penalties, exact gradients.
 
 Two ways to score an edge, chosen by ``reg_metric`` (KAN arXiv:2404.19756 §2.5.1; pykan
-0.2.8's ``MultKAN.reg``):
+0.2.8's ``MultKAN.reg``). A_ij is an edge's score throughout this module and ``edge_stats``
+(the paper's §2.5.1 item 2 also writes an edge's magnitude A_{l,i,j}).
 
 "l1" — the paper's definitions (eqs. 2.17–2.20, as the tutorials teach them):
     A_ij = |φ_ij|₁ = (1/N) Σ_s |φ_ij(x_s)|          edge L1 over the N samples (masked edge: 0)
     S = S(A) = −Σ_{i,j} p_ij log p_ij,  p = A/ΣA     whole-layer entropy (0·log 0 = 0)
 
-"spread" — the scale-aware variant:
+"spread" — the scale-aware variant, not in the paper; after pykan 0.2.8's code default
+(``fit(reg_metric="edge_forward_spline_n")``: std of the spline branch over std of the
+input + 0.1, row and column entropies in log₂ with its own +1 and 1e-4 inside), here with
+φ's whole spread, ε = SPREAD_FLOOR and the natural-log entropy of the "l1" score:
     A_ij = σ_ij / (ρ_i + ε),  σ_ij = std_s φ_ij(x_s),  ρ_i = std_s x_i,  ε = SPREAD_FLOOR
     S = mean_i S(A_i·) + mean_j S(A_·j)              each node's outgoing and incoming edges
 
 and for both: penalty = λ (μ₁ Σ_l Σ_ij A_ij + μ₂ Σ_l S_l + μ₃ Σ_l C₁ + μ₄ Σ_l C₂), with
     C₁ = mean_{edges} Σ_m |c_m|,  C₂ = mean_{edges} Σ_m |c_{m+1} − c_m|.
+The μ₁, μ₂ terms are eq. 2.20; the coefficient terms C₁, C₂ (μ₃ = ``lamb_coef``, μ₄ =
+``lamb_coefdiff``) are not in the paper but in pykan 0.2.8's code, which averages over the
+out_dim axis only (mean over dim 1 of coef (in, out, n_basis)); here over all in·out edges.
 
 Why "spread". Scale a hidden node by c: its incoming edges' L1 scales by c, while the next
 layer, whose knots follow its narrower inputs at each grid update, computes the same

@@ -203,14 +203,14 @@ def scatter(V, pos, shape):
     return flat[:-1].reshape(shape)
 
 
-def gather_dot(A, pos, W):
-    """Σ_r A[pos[r]] W[r] for A (batch, in_dim, n_basis) or its flat view: (batch, in_dim).
+def gather_dot(dense, pos, W):
+    """Σ_r dense[pos[r]] W[r] for dense (batch, in_dim, n_basis) or its flat view: (batch, in_dim).
 
     The transpose of ``scatter``, contracted with W (k+1, batch, in_dim) in the same pass.
-    At the spare slot it reads A's last entry; W is a ``local_basis`` output, which is 0
+    At the spare slot it reads dense's last entry; W is a ``local_basis`` output, which is 0
     there, so the product is exact.
     """
-    return np.einsum("rbi,rbi->bi", np.take(A, pos, mode="clip"), W)
+    return np.einsum("rbi,rbi->bi", np.take(dense, pos, mode="clip"), W)
 
 
 def basis(x, t, k):
@@ -231,10 +231,21 @@ def basis(x, t, k):
 
 
 def basis_derivative(x, t, k):
-    """dB_m/dx at every input: (batch, in_dim, n_basis), zero outside the extended grid.
+    """dB_m/dx at every input, computed by ``local_basis`` and scattered into place.
 
-    Math: B'_{m,k}(x) = k [B_{m,k-1}(x)/(t_{m+k} - t_m) - B_{m+1,k-1}(x)/(t_{m+k+1} - t_{m+1})]
-    [de Boor (X.12), in degrees], a term with a zero denominator being 0; ``local_basis``.
+    .. math::
+
+        B'_{m,k}(x) = k [B_{m,k-1}(x)/(t_{m+k} - t_m) - B_{m+1,k-1}(x)/(t_{m+k+1} - t_{m+1})]
+
+    [de Boor (X.12), in degrees], a term with a zero denominator being 0.
+
+    Parameters
+    ----------
+    x, t, k : (batch, in_dim), (in_dim, n_knots) non-decreasing, degree k ≥ 0.
+
+    Returns
+    -------
+    dB : (batch, in_dim, n_basis), zero outside the extended grid [t[:, 0], t[:, -1]).
     """
     mu, _, dV = local_basis(x, t, k)
     n_basis = t.shape[1] - k - 1
@@ -244,7 +255,7 @@ def basis_derivative(x, t, k):
 def curve_to_coef(x, y, t, k):
     """Least-squares spline coefficients that follow sampled curves, one grid per input.
 
-    Math: c_{i,j} = argmin_c Σ_s (Σ_m c_m B_m(x_{s,i}) - y_{s,i,j})² = B_i⁺ y_{i,j}   [KAN §2.4]
+    Math: c_{i,j} = argmin_c Σ_s (Σ_m c_m B_m(x_{s,i}) - y_{s,i,j})² = B_i⁺ y_{i,j}   [KAN §2.4, eq. 2.16]
     The pseudo-inverse gives the minimum-norm answer when a basis function sees no sample
     (a fine grid on few points), where the normal equations would be singular; such a
     coefficient is then 0, not the curve, so ``KANLayer.refined`` adds ``base_points``.
@@ -263,10 +274,11 @@ def curve_to_coef(x, y, t, k):
     Y = y.transpose(1, 0, 2)                                   # (in_dim, batch, out_dim)
     # B⁺ = V S⁺ Uᵀ from the thin SVD, dropping singular values below numpy's pinv cut-off
     # (max(batch, n_basis)·eps relative). Written out because np.linalg.pinv on stacked
-    # matrices is ~100× slower here than the SVD it is built on.
-    U, sv, Vt = np.linalg.svd(B, full_matrices=False)          # (in, batch, nb), (in, nb), (in, nb, nb)
+    # matrices is ~100× slower here than the SVD it is built on. r = min(batch, n_basis):
+    # fewer samples than basis functions (a fine grid on few points) give r = batch.
+    U, sv, Vt = np.linalg.svd(B, full_matrices=False)          # (in, batch, r), (in, r), (in, r, nb)
     cutoff = max(B.shape[1:]) * np.finfo(float).eps * sv.max(axis=1, keepdims=True)
-    sv_inv = np.divide(1.0, sv, out=np.zeros_like(sv), where=sv > cutoff)  # (in_dim, n_basis)
+    sv_inv = np.divide(1.0, sv, out=np.zeros_like(sv), where=sv > cutoff)  # (in_dim, r)
     coef = Vt.transpose(0, 2, 1) @ (sv_inv[:, :, None] * (U.transpose(0, 2, 1) @ Y))  # (in, nb, out)
     # C order: the coefficients become trainable params, which users perturb through reshape(-1).
     return np.ascontiguousarray(coef.transpose(0, 2, 1))      # (in_dim, out_dim, n_basis)

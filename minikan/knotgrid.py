@@ -3,7 +3,8 @@
 A grid of G intervals on the *base interval* [lo, hi] is extended by k knots on each side
 (``extend_knots``), so that all G + k degree-k basis functions of ``bspline`` have full
 support on [lo, hi]. A new KAN starts on ``uniform_knots``; a grid update
-(KAN arXiv:2404.19756 §2.4) moves the knots to the samples (``adaptive_knots``); grid
+(KAN arXiv:2404.19756 §2.2, implementation detail 3, "update of spline grids"; the mix with
+a uniform grid is pykan's ``grid_eps``) moves the knots to the samples (``adaptive_knots``); grid
 extension (§2.4, "fine-graining") refines them (``refine_knots``), and ``base_points`` /
 ``cover_samples`` give the points on which the finer spline is fitted to the coarser one.
 
@@ -62,7 +63,7 @@ def extend_knots(base, k):
 def adaptive_knots(x, G, k, grid_eps=0.02, margin=0.0, power=None):
     """Knots that follow the data: quantiles of ρ ∝ p^power, p the sample density, mixed with a uniform grid.
 
-    Math: t = ε·t_uniform + (1 - ε)·t_ρ on [lo, hi], extended by ``extend_knots`` [KAN §2.4];
+    Math: t = ε·t_uniform + (1 - ε)·t_ρ on [lo, hi], extended by ``extend_knots`` [as pykan];
     t_ρ by ``density_quantiles``. Default power 1/(2k + 3): the knot density minimising a
     degree-k spline's L2(p) error Σ_j p_j h_j^(2k+3) f⁽ᵏ⁺¹⁾² (de Boor ch. XII) for unknown f.
     power = 1 is pykan's (sample quantiles): wide intervals where samples are sparse lose G⁻⁴.
@@ -96,11 +97,20 @@ def adaptive_knots(x, G, k, grid_eps=0.02, margin=0.0, power=None):
 
 
 def density_quantiles(xs, G, power):
-    """G + 1 knots per column of sorted samples xs (n, in_dim): quantiles of ρ ∝ min(p^power, β·p).
+    """G + 1 knots per column of sorted samples: quantiles of ρ ∝ min(p^power, β·p).
 
     p is a histogram on max(G, √n) equal bins; ∫p^power over a bin ∝ count^power. The cap
     β·p, β = 1/``MIN_SHARE`` after normalising, keeps ≳ MIN_SHARE·n/G samples in every
-    interval. power = 1: the sample quantiles (pykan's); 0: uniform. Returns (in_dim, G + 1).
+    interval. power = 1: the sample quantiles (pykan's); 0: uniform.
+
+    Parameters
+    ----------
+    xs : (n, in_dim), each column sorted.
+    G, power : intervals; the exponent of p (``adaptive_knots`` passes 1/(2k + 3)).
+
+    Returns
+    -------
+    t : (in_dim, G + 1), non-decreasing; a constant column gives G + 1 equal knots.
     """
     if power == 1:
         return xs[np.linspace(0, len(xs) - 1, G + 1).round().astype(int)].T
@@ -123,7 +133,16 @@ def base_points(t, k, per_interval=4):
 
     Math: z_{q,r} = t_{k+q} + (r + ½)/P · (t_{k+q+1} - t_{k+q}),  q < G, r < P
     With P ≥ k + 1 every cubic piece is pinned down, so a least-squares fit on samples plus
-    these is well-posed where samples are sparse or absent.  t (in_dim, G + 2k + 1) → z (G·P, in_dim).
+    these is well-posed where samples are sparse or absent.
+
+    Parameters
+    ----------
+    t : (in_dim, G + 2k + 1)
+    k, per_interval : degree; P, the points per interval.
+
+    Returns
+    -------
+    z : (G·P, in_dim), one column per input, as a batch of samples.
     """
     base = t[:, k:t.shape[1] - k]                              # (in_dim, G + 1)
     u = (np.arange(per_interval) + 0.5) / per_interval         # (P,)

@@ -1,7 +1,7 @@
 """One KAN layer: a learnable 1-D function on every edge, nodes that only sum.
 
 Math: y_j = Σ_i mask_{ij} φ_{j,i}(x_i),
-      φ_{j,i}(x) = w_b·silu(x) + w_s·Σ_m c_m B_m(x)                     [KAN arXiv:2404.19756, §2.2]
+      φ_{j,i}(x) = w_b·silu(x) + w_s·Σ_m c_m B_m(x)     [KAN arXiv:2404.19756, §2.2, eqs. 2.5, 2.10–2.12]
 In code every per-edge array is indexed [i, j] (input i, output j): coef (in, out, n_basis)
 holds c_m, scale_base (in, out) w_b, scale_sp (in, out) w_s.
 Shapes: batch; in_dim, out_dim; G intervals; k degree; n_basis = G + k.
@@ -149,7 +149,16 @@ def edge_forward(x, coef, scale_base, scale_sp, mask, t, k):
 
 
 def edge_backward(dphi, cache):
-    """Gradients given dphi = ∂L/∂φ (batch, in_dim, out_dim).  Returns dx and grads."""
+    """Gradients of a scalar loss L through ``edge_forward``, given dphi = ∂L/∂φ.
+
+    Parameters
+    ----------
+    dphi, cache : (batch, in_dim, out_dim); the ``EdgeCache`` of ``edge_forward``.
+
+    Returns
+    -------
+    dx, grads : (batch, in_dim); {coef, scale_base, scale_sp} shaped as the params.
+    """
     c = cache
     dphi = dphi * c.mask                                       # (batch, in_dim, out_dim)
     grads = {
@@ -167,7 +176,8 @@ def edge_backward(dphi, cache):
 
 def _symbolic_edges():
     """symbolic/edges.py, imported on first use: a layer has symbolic edges only after
-    ``fix_symbolic`` (KAN §2.5.1 step 3), so a network that only trains never loads it."""
+    ``fix_symbolic`` (KAN §2.5.1 item 4, "Symbolification"; step 3 of §2.5.2's example), so a
+    network that only trains never loads it."""
     from minikan.symbolic import edges
     return edges
 
@@ -190,6 +200,8 @@ class KANLayer:
     params (trainable): coef (in, out, n_basis), scale_base (in, out), scale_sp (in, out),
     sym_affine (in, out, 4) — (a, b, c, d) of symbolic edges a·f(b·x + c) + d, unused while
     an edge is a spline. State: mask (in, out), knots (in, n_knots), symbolic {(i, j): name}.
+
+    ``update_grid``, ``restrict`` change it in place; ``refined``, ``copy`` return a new layer.
     """
 
     def __init__(self, in_dim, out_dim, grid=5, k=3, grid_range=(-1.0, 1.0), noise_scale=0.3, seed=0):
@@ -302,7 +314,7 @@ class KANLayer:
     def update_grid(self, x, grid_eps=0.02):
         """Move the knots to the samples x (batch, in_dim) and refit c so each spline is kept.
 
-        [KAN §2.4] New knots by ``knotgrid.adaptive_knots`` with the margin
+        In place [KAN §2.2, implementation detail 3]. New knots by ``knotgrid.adaptive_knots`` with the margin
         ``knotgrid.GRID_MARGIN``: the base interval covers the samples and about eight sample
         spacings beyond each end, where unseen inputs from the same distribution still fall
         (past the base interval a fine-grid spline drops off towards zero). The coefficients
@@ -313,7 +325,8 @@ class KANLayer:
         self.params["coef"][...] = bspline.curve_to_coef(x, y, self.knots, self.k)
 
     def refined(self, new_grid, x):
-        """A copy on a grid of ``new_grid`` intervals, its splines fitted to these [KAN §2.4].
+        """A new layer on a grid of ``new_grid`` intervals, its splines fitted to these [KAN §2.4,
+        eq. 2.16]; this layer is unchanged (``KAN.refine`` builds its new model from these).
 
         The base interval is kept (``knotgrid.refine_knots``), margins included, and widened
         where x has drifted past it (``knotgrid.cover_samples``). The fit is

@@ -83,7 +83,11 @@ def spread(cache, w):
     C_i in blocks from the cache's silu(x) and B, each centred before it is multiplied
     (two passes, one slice of B at a time): uncentred, BᵀB/N − b̄b̄ᵀ cancels for an input
     narrow next to its knot spacing — measured on a hidden node of std 0.017 on knots over
-    [−1, 1]: σ off by 1e-12 relative, enough to fail a gradient check at 1e-6.
+    [−1, 1]: σ off by 1e-12 relative, enough to fail a gradient check at 1e-6. Centring x
+    does not centre w: the B_m sum to one, so an edge's constant offset lies along a
+    direction C maps to ~0 and wᵀCw loses ~(offset/σ)²·eps (σ ≈ 9e-3: offset 1e4 → 4e-5
+    relative, 1e8 → 88× too large). The penalty's edges are far from that; prune's
+    attribution takes moments of φ itself (``prune._edge_std_and_sums``).
     """
     n, in_dim = cache.x.shape
     B3 = cache.B.reshape(n, in_dim, -1)                        # (N, in, M), a view

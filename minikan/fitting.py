@@ -1,9 +1,9 @@
 """How a KAN is trained: the option checks, the grid-update schedule and the per-step record.
 
 ``train.fit`` is the loop and knows nothing about KANs; this module is the glue ``KAN.fit``
-hands it: grid updates before a step (KAN arXiv:2404.19756 §2.4) as its ``before_step``
-callback, and the losses, penalty and count of live edges recorded after each step as its
-``metrics`` callback.
+hands it: grid updates before a step (KAN arXiv:2404.19756 §2.2, implementation detail 3)
+as its ``before_step`` callback, and the losses, penalty and count of live edges recorded
+after each step as its ``metrics`` callback.
 """
 import numpy as np
 

@@ -106,8 +106,7 @@ class Adam:
         Parameters
         ----------
         closure : callable
-            ``closure() -> (loss, grads)`` at the current params; ``grads`` has
-            the keys and shapes of ``params``.
+            Called once, at the current params (``minikan.optim``'s contract).
 
         Returns
         -------

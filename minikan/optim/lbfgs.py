@@ -104,8 +104,8 @@ class LBFGS:
         Parameters
         ----------
         closure : callable
-            ``closure() -> (loss, grads)`` at the current params; ``grads`` has
-            the keys and shapes of ``params``.
+            Called at every trial point the line search sets the params to, at most
+            ``max_eval`` times (``minikan.optim``'s contract).
 
         Returns
         -------

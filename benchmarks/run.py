@@ -303,6 +303,16 @@ def _fmt_row(row):
     return s
 
 
+def print_table(columns, rows):
+    """One header line and a line per row: columns (title, width, format), the first
+    left-aligned; a cell that is None (e.g. no pykan run) prints as '-'."""
+    def line(cells):
+        return "".join(f"{c:<{w}}" if n == 0 else f"{c:>{w}}" for n, (c, (_, w, _)) in enumerate(zip(cells, columns)))
+    print(line([title for title, _, _ in columns]))
+    for row in rows:
+        print(line(["-" if v is None else format(v, f) for v, (_, _, f) in zip(row, columns)]))
+
+
 def print_tables(res):
     meta = res["meta"]
     print(f"minikan benchmark suite — {meta['cpus']} cores, load average {meta['load_before']:.1f} "
@@ -325,14 +335,11 @@ def print_tables(res):
             print(f"  {axis:7} exponent {g['exponent']:5.2f}   (ms: {pts})")
     if "fit" in res:
         print("\nend-to-end fit, ms per step (median of rounds; pykan alternating)")
-        print(f"{'workload':30}{'opt':>6}{'lamb':>6}{'minikan':>10}{'pykan':>10}{'ratio':>8}"
-              f"{'RMSE mk':>10}{'RMSE pk':>10}")
-        for r in res["fit"]:
-            name = f"{r['width']} n={r['n']} G={r['G']}"
-            pk = f"{1e3 * r['pykan_s']:10.1f}{r['ratio']:8.1f}" if "pykan_s" in r else f"{'-':>10}{'-':>8}"
-            rp = f"{r['pykan_rmse']:10.2e}" if "pykan_rmse" in r else ""
-            print(f"{name:30}{r['opt']:>6}{r['lamb']:6.2f}{1e3 * r['minikan_s']:10.1f}{pk}"
-                  f"{r['minikan_rmse']:10.2e}{rp}")
+        print_table([("workload", 30, ""), ("opt", 6, ""), ("lamb", 6, ".2f"), ("minikan", 10, ".1f"),
+                     ("pykan", 10, ".1f"), ("ratio", 8, ".1f"), ("RMSE mk", 10, ".2e"), ("RMSE pk", 10, ".2e")],
+                    [[f"{r['width']} n={r['n']} G={r['G']}", r["opt"], r["lamb"], 1e3 * r["minikan_s"],
+                      1e3 * r["pykan_s"] if "pykan_s" in r else None, r.get("ratio"), r["minikan_rmse"],
+                      r.get("pykan_rmse")] for r in res["fit"]])
     if "memory" in res:
         m = res["memory"]
         print(f"\npeak memory (tracemalloc) of one objective, {m['width']} G={m['G']}, batch {m['batch']}")
@@ -345,14 +352,12 @@ def print_tables(res):
               f"loaded: {', '.join(i['heavy_modules_loaded']) or 'none'}")
     if "large" in res:
         print("\nlarge data (one subprocess each): s per step, peak RSS MiB")
-        print(f"{'workload':24}{'opt':>6}{'batch':>7}{'lamb':>6}{'minikan':>9}{'RSS':>7}"
-              f"{'pykan':>9}{'RSS':>7}{'ratio':>7}")
-        for r in res["large"]:
-            name = f"{r['width']} n={r['n']}"
-            pk = (f"{r['pykan_s']:9.2f}{r['pykan_rss_mib']:7.0f}{r['ratio']:7.1f}"
-                  if "pykan_s" in r else f"{'-':>9}{'-':>7}{'-':>7}")
-            print(f"{name:24}{r['opt']:>6}{r['batch']:7d}{r['lamb']:6.2f}{r['minikan_s']:9.3f}"
-                  f"{r['minikan_rss_mib']:7.0f}{pk}")
+        print_table([("workload", 24, ""), ("opt", 6, ""), ("batch", 7, "d"), ("lamb", 6, ".2f"),
+                     ("minikan", 9, ".3f"), ("RSS", 7, ".0f"), ("pykan", 9, ".2f"), ("RSS", 7, ".0f"),
+                     ("ratio", 7, ".1f")],
+                    [[f"{r['width']} n={r['n']}", r["opt"], r["batch"], r["lamb"], r["minikan_s"],
+                      r["minikan_rss_mib"], r.get("pykan_s"), r.get("pykan_rss_mib"), r.get("ratio")]
+                     for r in res["large"]])
         reg = [r for r in res["large"] if "reg_over_plain" in r]
         if reg:
             print("  minikan's regularised step / plain step: " + ", ".join(

@@ -1,7 +1,8 @@
 """What a symbolic primitive is: a function f with f', its sympy form and its domain clamp.
 
-After training, KAN arXiv:2404.19756 §2.5.1 (step 3, "symbolification") replaces an edge's
-spline φ(x) by a·f(b·x + c) + d with f taken from a small library of primitives
+After training, KAN arXiv:2404.19756 §2.5.1 (item 4, "Symbolification") replaces an edge's
+spline φ(x) by a·f(b·x + c) + d (the paper writes c·f(a·x + b) + d; these names are pykan's
+code's) with f taken from a small library of primitives
 (``library.py`` holds the table). Each ``Primitive`` carries what the rest of minikan needs:
 
 - ``f`` and ``df``: NumPy, elementwise, on arrays of any shape (a symbolic edge's forward and

@@ -1,4 +1,5 @@
-"""Turning spline edges into symbolic ones: suggest, fix, auto-fix, unfix (KAN §2.5.1 step 3).
+"""Turning spline edges into symbolic ones: suggest, fix, auto-fix, unfix (KAN §2.5.1 item 4;
+step 3 of §2.5.2's example).
 
 An edge's spline is sampled on the inputs the data gives it, each library function is
 fitted to those samples as a·f(b·x + c) + d (``fit.py``), and the chosen one replaces the

@@ -1,9 +1,10 @@
 """Symbolic edges: an edge fixed to a·f(b·x + c) + d, with its hand-written backward.
 
 Once an edge's spline looks like a known function, fixing it (KAN arXiv:2404.19756,
-§2.5.1 step 3) replaces the spline by f from the library, with four trainable numbers
-(a, b, c, d) kept in the layer's ``sym_affine`` (in, out, 4). Training can go on after
-fixing: the affine parameters are fine-tuned by the same optimisers.
+§2.5.1 item 4, "Symbolification"; step 3 of §2.5.2) replaces the spline by f from the
+library, with four trainable numbers (a, b, c, d) kept in the layer's ``sym_affine``
+(in, out, 4). Training can go on after fixing: the affine parameters are fine-tuned by the
+same optimisers.
 
 Shapes: batch; in_dim, out_dim; n_sym symbolic edges, in the order of ``edge_index``.
 """

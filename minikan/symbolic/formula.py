@@ -1,4 +1,4 @@
-"""A fully symbolic KAN read out as sympy expressions, one per output (KAN §2.5.1 step 4).
+"""A fully symbolic KAN read out as sympy expressions, one per output (KAN §2.5.2 step 5).
 
 Composition follows the forward pass: node values start as the input symbols; each layer
 adds a·f(b·x_i + c) + d over its active edges into every output sub-node; multiplication

@@ -1,6 +1,6 @@
 """The symbolic library: the table of primitives an edge can be snapped to, and its registry.
 
-KAN arXiv:2404.19756 §2.5.1 (step 3) replaces an edge's spline by a·f(b·x + c) + d with f
+KAN arXiv:2404.19756 §2.5.1 (item 4, "Symbolification") replaces an edge's spline by a·f(b·x + c) + d with f
 from a small library; what one such f is (f, f', sympy form, complexity, domain clamp) is
 ``primitive.py``. Here are the built-in functions, with the complexity scale that ranks
 them, and the registry ``LIBRARY`` that ``add_primitive`` extends and ``get_library`` reads.

@@ -1,6 +1,6 @@
 """Parsing a sympy formula into a DAG of KAN nodes and edges, the kanpiler's first half.
 
-KAN 2.0 (arXiv:2408.10205, §3) compiles a formula into a KAN. Its expression tree is the
+KAN 2.0 (arXiv:2408.10205, §3.3) compiles a formula into a KAN. Its expression tree is the
 network, read here from the top down:
 
 - an Add is a sum node; each of its terms is one edge a·f(b·u + c) + d, the numbers

@@ -1,6 +1,6 @@
 """The "kanpiler": a formula compiled into a KAN, and a symbolic KAN turned into splines.
 
-KAN 2.0 (arXiv:2408.10205, §3) runs symbolic regression backwards: a known formula becomes
+KAN 2.0 (arXiv:2408.10205, §3.3) runs symbolic regression backwards: a known formula becomes
 a KAN whose edges compute it exactly, which can then be converted to splines and trained
 further on data. ``parse.py`` reads the formula's expression tree as a DAG of nodes and
 edges (sums, products, library functions); here that DAG is laid out on levels and made
@@ -129,7 +129,7 @@ def build(levels, variables, grid, k, seed):
 
 
 def from_formula(expr, variables, grid=5, k=3, ranges=(-1.0, 1.0), seed=0):
-    """A KAN whose symbolic edges compute ``expr`` exactly (KAN 2.0 §3, the kanpiler).
+    """A KAN whose symbolic edges compute ``expr`` exactly (KAN 2.0 §3.3, the kanpiler).
 
     Parameters
     ----------
@@ -196,7 +196,7 @@ def to_splines(model, x=None):
 
     Layer by layer, on the inputs the already-converted layers give for x (default: the
     model's training inputs, see ``from_formula``): the knots move to the data
-    (``update_grid``, KAN §2.4), then each symbolic edge a·f(b·x + c) + d becomes the
+    (``update_grid``, KAN §2.2 detail 3), then each symbolic edge a·f(b·x + c) + d becomes the
     least-squares spline through its values, with w_b = 0 and w_s = 1.
 
     Parameters

@@ -180,7 +180,7 @@ def fit_affine(x, y, prim, b_range=(-10, 10), c_range=(-10, 10), n_grid=N_GRID, 
     """Fit y ≈ a·f(b·x + c) + d for one primitive f.
 
     .. math:: \\min_{a,b,c,d} \\sum_s (y_s - a f(b x_s + c) - d)^2,
-              R^2 = 1 - SS_{res} / SS_{tot}          [KAN arXiv:2404.19756 §2.5.1]
+              R^2 = 1 - SS_{res} / SS_{tot}   [KAN §2.5.1 item 4 fits; R² as pykan 0.2.8's fit_params]
 
     Parameters
     ----------

@@ -1,6 +1,6 @@
 """From data to a checked formula in one call: the KAN paper's recipe, with multi-start.
 
-The stages (KAN arXiv:2404.19756 §2.5.1, Fig. 2.4), each a call a user could make by hand:
+The stages (KAN arXiv:2404.19756 §2.5.2, Fig. 2.4), each a call a user could make by hand:
 
 1. sparsity fit — ``restarts`` initialisations trained for ``probe_steps`` with the sparsity
    penalty; the one with the lowest training objective continues to ``steps`` (``probe``);

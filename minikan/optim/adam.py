@@ -56,7 +56,7 @@ class Adam:
     -----
     ``reset(keys)`` forgets the moments of arrays whose entries changed meaning. A KAN grid
     update is such a change: it moves the knots and refits the spline coefficients c on the
-    new basis (KAN §2.4), so c's gradient history describes other basis functions. Measured
+    new basis (KAN §2.2, detail 3), so c's gradient history describes other basis functions. Measured
     on [2,5,1], exp(sin(πx)+y²), 200 steps at lr 1e-2, grid updates every 5 steps until 50,
     seeds 0–4 (benchmarks/adam_vs_pykan.py): test RMSE median 7.6e-2 (max 1.1e-1) keeping
     the moments, as torch.optim.Adam under pykan does (pykan 0.2.8 from the same

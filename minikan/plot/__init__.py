@@ -4,8 +4,9 @@ The network is drawn as in KAN arXiv:2404.19756 (§2.5.1's pictures): nodes in r
 the bottom and outputs at the top, and on every active edge a small plot of its function
 φ_{l,j,i} over the inputs that edge saw. How opaque an edge is says how much it matters:
 its score |φ|₁ = mean_s |φ(x_s)| (``prune.scores``, mode "l1"), divided by the largest score
-in its layer. A network trained for sparsity therefore shows its few important edges dark
-and the rest faint; pruned (masked) edges are not drawn at all.
+in its layer (the paper's §2.5.1 item 2 sets it to tanh(3·|φ|₁), an absolute scale; here
+each layer is relative to its strongest edge). A network trained for sparsity therefore
+shows its few important edges dark and the rest faint; pruned (masked) edges are not drawn at all.
 
 This package is the only place minikan imports matplotlib, and only inside functions, so
 ``import minikan`` (and ``import minikan.plot``) stays light. Figures are

@@ -60,7 +60,7 @@ def plot_model(model, path=None, x=None, scale=1.0, in_vars=None, out_vars=None,
       ~0.4 in), only its 24 highest-scoring edges get insets and the others are plain
       lines with the same opacity rule.
     - A multiplication node is drawn as ⊗ with its sub-nodes, small dots just below it,
-      where that node's incoming edges end (KAN 2.0 arXiv:2408.10205 §2.1).
+      where that node's incoming edges end (KAN 2.0 arXiv:2408.10205 §2).
     """
     scale = validate.check_real(scale, "scale", minimum=0.0)
     if scale <= 0 or scale > 10:

@@ -80,7 +80,7 @@ class MLP(losses.Predictor):
 
     def check_input(self, x, name="x"):
         """x as a float64 array (batch, width[0]), or a clear error."""
-        return validate.as_batch(x, self.width[0], name)
+        return validate.as_inputs(x, self.width[0], name)
 
     # ------------------------------------------------------------------ forward / backward
     def forward(self, x):

@@ -109,7 +109,7 @@ class KAN(losses.Predictor):
 
     def check_input(self, x, name="x"):
         """x as a float64 array (batch, d), batch ≥ 1, or a clear error."""
-        x = validate.as_batch(x, self.layers[0].in_dim, name)
+        x = validate.as_inputs(x, self.layers[0].in_dim, name)
         if len(x) == 0:
             raise ValueError(f"{name} must hold at least one sample (batch >= 1), got shape {x.shape}")
         return x

@@ -88,8 +88,8 @@ def as_float_array(x, name, ndim=None, shape_hint=None):
     return arr
 
 
-def as_batch(x, n_features, name="x"):
-    """Return `x` as a finite float64 array of shape (batch, n_features), or raise a clear error."""
+def as_inputs(x, n_features, name="x"):
+    """Return a model's inputs `x` as a finite float64 array (batch, n_features), or a clear error."""
     x = as_float_array(x, name, ndim=2, shape_hint=f"(batch, {n_features})")
     if x.shape[1] != n_features:
         raise ValueError(f"{name} must have shape (batch, {n_features}), got shape {x.shape}")

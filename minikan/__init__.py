@@ -1,7 +1,7 @@
 """minikan: Kolmogorov–Arnold Networks in NumPy, every gradient written by hand.
 
 Reading order (the README's module map): knotgrid → bspline → layer → nodes → model → losses →
-regularize → optim → train → fitting → prune → discover → symbolic → data → zoo → mlp →
+regularize → edge_stats → optim → train → fitting → prune → discover → symbolic → data → zoo → mlp →
 plot; gradcheck checks any of them, and validate, fit_checks, units, io and cli serve them.
 """
 from minikan.data import create_dataset, dataset_from_arrays

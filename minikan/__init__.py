@@ -4,6 +4,8 @@ Reading order (the README's module map): knotgrid → bspline → layer → node
 regularize → edge_stats → optim → train → fitting → prune → discover → symbolic → data → zoo → mlp →
 plot; gradcheck checks any of them, and validate, fit_checks, units, io and cli serve them.
 """
+__version__ = "0.1.0"    # first, so that io.py (imported below, through model) can read it
+
 from minikan.data import create_dataset, dataset_from_arrays
 from minikan.discover import discover
 from minikan.mlp import MLP
@@ -11,7 +13,6 @@ from minikan.model import KAN
 from minikan.units import Normalization
 
 __all__ = ["KAN", "MLP", "Normalization", "create_dataset", "dataset_from_arrays", "discover", "formula_rmse"]
-__version__ = "0.1.0"
 
 
 def __getattr__(name):

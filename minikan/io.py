@@ -31,7 +31,7 @@ import zipfile
 
 import numpy as np
 
-from minikan import nodes
+from minikan import __version__, nodes
 from minikan.symbolic.library import LIBRARY
 from minikan.units import Normalization
 
@@ -45,7 +45,6 @@ META_KEYS = ("format", "format_version", "minikan_version", "width", "mult_arity
 
 def _metadata(model):
     """Everything that is not an array: structure, names, which edges are which function."""
-    from minikan import __version__  # set in minikan/__init__.py, which imports model, which imports io
     return {
         "format": FORMAT, "format_version": FORMAT_VERSION, "minikan_version": __version__,
         "width": model.width, "mult_arity": model.arities, "k": model.k,
@@ -136,8 +135,11 @@ def _fsync_directory(directory):
         os.close(fd)
 
 
-def load(path):
+def load(path, model_class):
     """The model stored at ``path`` by ``save``, after checking every entry.
+
+    ``model_class`` is ``KAN`` (``KAN.load`` passes itself): model.py imports this module,
+    so this module takes the class rather than importing it back.
 
     Raises
     ------
@@ -156,7 +158,7 @@ def load(path):
         _check_arrays(arrays, meta)
     except ValueError as err:
         raise ValueError(f"{path}: {err}") from None
-    return _build(arrays, meta)
+    return _build(arrays, meta, model_class)
 
 
 def _read(path):
@@ -282,10 +284,9 @@ def _check_arrays(arrays, meta):
             raise ValueError(f"{name} must be positive")
 
 
-def _build(arrays, meta):
+def _build(arrays, meta, model_class):
     """A KAN with exactly the stored state (bit for bit)."""
-    from minikan.model import KAN  # model.py imports io (KAN.save, KAN.load): import on use
-    model = KAN(meta["width"], grid=meta["grid"][0], k=meta["k"], mult_arity=meta["mult_arity"],
+    model = model_class(meta["width"], grid=meta["grid"][0], k=meta["k"], mult_arity=meta["mult_arity"],
                 grid_eps=meta["grid_eps"], input_names=meta["input_names"],
                 output_names=meta["output_names"])
     for l, layer in enumerate(model.layers):

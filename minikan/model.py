@@ -192,7 +192,7 @@ class KAN(losses.Predictor):
     @classmethod
     def load(cls, path):
         """A model read from a file written by ``save``, validated first (``io.load``)."""
-        return io.load(path)
+        return io.load(path, cls)
 
     # ------------------------------------------------------------------ training objective
     def objective(self, x, y, loss_fn="mse", lamb=0.0, lamb_l1=1.0, lamb_entropy=0.0,

@@ -74,6 +74,7 @@ from collections import namedtuple
 import numpy as np
 
 from minikan import edge_stats
+from minikan.symbolic import edges
 
 Weights = namedtuple("Weights", "lamb lamb_l1 lamb_entropy lamb_coef lamb_coefdiff reg_metric",
                      defaults=("l1",))
@@ -101,8 +102,6 @@ def _symbolic(layer, x):
     sym = layer.active_symbolic()
     if not sym:
         return None
-    # only a layer with symbolic edges needs this import
-    from minikan.symbolic import edges
     v, cache = edges.values(x, layer.params["sym_affine"], sym)
     return v, cache, edges.edge_index(sym)
 
@@ -223,7 +222,6 @@ def _scores_backward(dA, layer, state, reg_metric):
     grads = edge_stats.weights_backward(gw, layer.params["coef"], layer.params["scale_sp"], layer.spline_mask())
     grads["sym_affine"] = np.zeros(w.shape[:2] + (4,))
     if sym is not None:
-        from minikan.symbolic import edges
         dx_sym, grads["sym_affine"] = edges.values_backward(dv, sym[1])
         dx += dx_sym
     return dx, grads

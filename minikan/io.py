@@ -136,10 +136,8 @@ def _fsync_directory(directory):
 
 
 def load(path, model_class):
-    """The model stored at ``path`` by ``save``, after checking every entry.
-
-    ``model_class`` is ``KAN`` (``KAN.load`` passes itself): model.py imports this module,
-    so this module takes the class rather than importing it back.
+    """The ``model_class`` (``KAN``, which passes itself: model.py imports this module, so
+    this module does not import it back) stored at ``path`` by ``save``, every entry checked.
 
     Raises
     ------

@@ -74,17 +74,9 @@ class KAN(losses.Predictor):
         return {f"layers.{l}.{name}": v for l, layer in enumerate(self.layers)
                 for name, v in layer.params.items()}
 
-    @property
-    def depth(self):
-        return len(self.layers)
-
-    @property
-    def grid(self):
-        return self.layers[0].grid
-
-    @property
-    def k(self):
-        return self.layers[0].k
+    depth = property(lambda self: len(self.layers), doc="L, the number of KAN layers")
+    grid = property(lambda self: self.layers[0].grid, doc="G of the first layer (refine sets every layer's)")
+    k = property(lambda self: self.layers[0].k, doc="the spline degree, the same in every layer")
 
     def n_params(self):
         """Parameters in use: n_basis + 2 per active spline edge, 4 per unmasked symbolic edge."""

@@ -176,8 +176,8 @@ def edge_backward(dphi, cache):
 
 def _symbolic_edges():
     """symbolic/edges.py, imported on first use: a layer has symbolic edges only after
-    ``fix_symbolic`` (KAN §2.5.1 item 4, "Symbolification"; step 3 of §2.5.2's example), so a
-    network that only trains never loads it."""
+    ``fix_symbolic`` (KAN §2.5.1 item 4, "Symbolification"; step 3 of §2.5.2's example), a
+    later step of the reading order, so this module does not depend on it at import."""
     from minikan.symbolic import edges
     return edges
 

@@ -68,8 +68,8 @@ def _attribution(model, inputs):
         for n, g in enumerate(groups):
             sub_score[g] = node_score[n]
         phi_std, sub_values = _edge_std_and_sums(layer, inputs[l])      # (in, out), (batch, out)
-        spread = sub_values.std(axis=0)                                 # (out_l,)
-        share = np.divide(phi_std, spread, out=np.zeros_like(phi_std), where=spread > 0)
+        sub_std = sub_values.std(axis=0)                                # (out_l,): each sub-node Σ_i φ_{l,j,i}
+        share = np.divide(phi_std, sub_std, out=np.zeros_like(phi_std), where=sub_std > 0)
         edge[l] = share * sub_score                                     # (in_l, out_l): s^edge_{l,i,j}
         node_score = edge[l].sum(axis=1)                                # (in_l,): s^node_{l,i}
         node[l] = node_score

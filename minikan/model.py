@@ -275,7 +275,8 @@ class KAN(losses.Predictor):
                 xl = self._through_layer(l, xl)[0]                 # (batch, in_{l+1}), through updated layer l
 
     def attribute(self, x=None, mode="l1"):
-        """Edge and node scores on x or the last fit's inputs (``prune.scores``)."""
+        """Edge and node scores on x or the last fit's inputs (``prune.scores``): by default the
+        |φ|₁ scores that ``plot`` draws; ``mode="attribution"`` gives what ``prune`` uses."""
         return prune.scores(self, self.data_x(x), mode)
 
     def prune(self, node_th=NODE_TH, edge_th=EDGE_TH, x=None, mode="attribution", keep_strongest=True):

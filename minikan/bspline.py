@@ -175,14 +175,14 @@ def local_basis(x, t, k):
         np.multiply(Rd, q, out=V[:d])                                # R_r q_r ...
         V[d] = 0.0
         V[1:d + 1] += Ld * q                                         # ... + L_{d-r} q_{r-1}
-    dV = q_pad[:-1] - q_pad[1:]                                      # (k + 1, batch, in_dim): q_{r-1} - q_r
+    q_pad *= k
+    dV = q_pad[:-1] - q_pad[1:]                                      # (k + 1, batch, in_dim): k (q_{r-1} - q_r)
     # Functions the grid does not have (μ - k + r outside [0, n_basis), in the extension
     # zones) are zeroed by a factor looked up with the knots: on a hidden layer ~40 % of the
     # points can lie there, where a masked fix-up of those points cost more than the triangle.
     exists = rows[-(k + 1):]                                         # (k + 1, batch, in_dim), 0 or 1
     V *= exists
     dV *= exists
-    dV *= k                                                          # B' = k (q_{r-1} - q_r)
     return np.clip(count - 1, 0, t.shape[1] - 2), V, dV
 
 

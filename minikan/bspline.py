@@ -42,14 +42,19 @@ def find_interval(x, t, k):
     inside : (batch, in_dim) bool, t_0 ≤ x < t_last (or x = t_{n_basis}).
     """
     n_knots = t.shape[1]
-    search = _knot_tables(t, k)[0]                           # (in_dim, n_knots)
-    mu = np.empty(x.shape[::-1], dtype=np.intp).T            # (batch, in_dim), each column contiguous
-    for i in range(x.shape[1]):                              # one sorted search per input grid
-        mu[:, i] = search[i].searchsorted(x[:, i], side="right")
-    mu -= 1                                                  # the last m with t_m ≤ x
+    mu = _count(x, t, k) - 1                                 # the last m with t_m ≤ x
     inside = mu.view(np.uintp) <= n_knots - 2                # 0 ≤ μ ≤ n_knots - 2 (μ = -1 reads huge)
     np.clip(mu, 0, n_knots - 2, out=mu)
     return mu, inside
+
+
+def _count(x, t, k):
+    """How many knots are ≤ each x (batch, in_dim), t_{n_basis} counted as one ulp higher."""
+    search = _knot_tables(t, k)[0]                           # (in_dim, n_knots)
+    count = np.empty(x.shape[::-1], dtype=np.intp).T         # (batch, in_dim), each column contiguous
+    for i in range(x.shape[1]):                              # one sorted search per input grid
+        count[:, i] = search[i].searchsorted(x[:, i], side="right")
+    return count
 
 
 _TABLES = {}             # knot bytes → ``_knot_tables``' arrays, the newest TABLES_KEPT of them
@@ -62,28 +67,32 @@ def _knot_tables(t, k):
 
     search (in_dim, n_knots): t with the knots equal to t_{n_basis} one ulp higher, so a
     right-sided search puts x = t_{n_basis} in the last interval of positive width before
-    it (``find_interval``) and every other x where t does. table (n_rows, in·(n_knots - 1)),
-    per interval m of each input: the 2k knots t_{m-k+1} … t_{m+k} (end knots repeated past
-    the grid; they only enter functions it does not have), then the reciprocal spans
-    1/(t_{m+1+r} - t_{m-d+1+r}), d = 1 … k, r < d (window index j = k + r, k - d + r), then
-    k + 1 rows of 1 where the grid has B_{m-k+r} and 0 where it does not (r = 0 … k).
+    it (``find_interval``) and every other x where t does. table (n_rows, in·(n_knots + 1)),
+    per count c = μ + 1 = 0 … n_knots of knots ≤ x (``_count``) of each input: the 2k knots
+    t_{μ-k+1} … t_{μ+k} (end knots repeated past the grid; they only enter functions it does
+    not have), then the reciprocal spans 1/(t_{μ+1+r} - t_{μ-d+1+r}), d = 1 … k, r < d (window
+    index j = k + r, k - d + r), then a row of 1 where x is inside the grid (0 for c = 0 and
+    c = n_knots), then k + 1 rows of 1 where the grid has B_{μ-k+r} (r = 0 … k), else 0.
     """
     key = (t.shape, t.dtype.str, k, t.tobytes())
     if key not in _TABLES:
         in_dim, n_knots = t.shape
         end = t[:, n_knots - k - 1:n_knots - k]                          # (in_dim, 1): t_{n_basis}
         search = np.where(t == end, np.nextafter(end, np.inf), t)        # (in_dim, n_knots)
-        j = np.clip(np.arange(n_knots - 1)[:, None] + np.arange(1 - k, k + 1), 0, n_knots - 1)
-        window = t[:, j]                                                 # (in_dim, n_knots - 1, 2k)
+        mu = np.arange(-1, n_knots)                                      # (n_knots + 1,): c - 1
+        j = np.clip(mu[:, None] + np.arange(1 - k, k + 1), 0, n_knots - 1)
+        window = t[:, j]                                                 # (in_dim, n_knots + 1, 2k)
         inv_spans = [1.0 / np.maximum(window[:, :, k:k + d] - window[:, :, k - d:k], TINY)
-                     for d in range(1, k + 1)]                           # d × (in_dim, n_knots - 1, d)
-        col = np.arange(n_knots - 1)[:, None] + np.arange(-k, 1)         # (n_knots - 1, k + 1): m - k + r
+                     for d in range(1, k + 1)]                           # d × (in_dim, n_knots + 1, d)
+        col = mu[:, None] + np.arange(-k, 1)                             # (n_knots + 1, k + 1): μ - k + r
+        inside = ((mu >= 0) & (mu <= n_knots - 2))[:, None]              # (n_knots + 1, 1)
         exists = np.broadcast_to((col >= 0) & (col < n_knots - k - 1), (in_dim,) + col.shape)
-        table = np.concatenate([window] + inv_spans + [exists], axis=2)  # (in_dim, n_knots - 1, n_rows)
-        table = np.ascontiguousarray(table.transpose(2, 0, 1).reshape(table.shape[2], in_dim * (n_knots - 1)))
+        inside = np.broadcast_to(inside, (in_dim,) + inside.shape)
+        table = np.concatenate([window] + inv_spans + [inside, exists], axis=2)  # (in_dim, n_knots + 1, n_rows)
+        table = np.ascontiguousarray(table.transpose(2, 0, 1).reshape(table.shape[2], in_dim * (n_knots + 1)))
         if len(_TABLES) >= TABLES_KEPT:
             del _TABLES[next(iter(_TABLES))]                             # the oldest
-        _TABLES[key] = (search, table, (n_knots - 1) * np.arange(in_dim))
+        _TABLES[key] = (search, table, (n_knots + 1) * np.arange(in_dim))
     return _TABLES[key]
 
 
@@ -145,72 +154,67 @@ def local_basis(x, t, k):
 
     Returns
     -------
-    mu : (batch, in_dim) int, from ``find_interval``.
+    mu : (batch, in_dim) int, as from ``find_interval``.
     V, dV : (k+1, batch, in_dim): V[r] = B_{μ-k+r,k}(x) and its derivative; 0 outside the
         extended grid and where μ - k + r is not in [0, n_basis) (a function the grid does not have).
     """
-    mu, inside = find_interval(x, t, k)
-    _, table, offsets = _knot_tables(t, k)                           # (n_rows, in·(n_knots-1)), (in,)
-    rows = np.take(table, mu + offsets, axis=1)                      # (n_rows, batch, in_dim)
+    count = _count(x, t, k)                                          # (batch, in_dim): μ + 1
+    _, table, offsets = _knot_tables(t, k)                           # (n_rows, in·(n_knots+1)), (in,)
+    rows = np.take(table, count + offsets, axis=1)                   # (n_rows, batch, in_dim)
     L = x - rows[k - 1::-1]                                          # (k, batch, in_dim): L[q] = x - t_{μ-q}
     R = rows[k:2 * k] - x                                            # (k, batch, in_dim): R[r] = t_{μ+1+r} - x
-    V = inside[None].astype(float)                                   # (1, batch, in_dim): B_{μ,0} = 1 inside
-    q = V[:0]                                                        # (0, batch, in_dim): no q for k = 0
+    V = np.empty((k + 1,) + x.shape)                                 # (k + 1, batch, in_dim), degree by degree
+    V[0] = rows[-(k + 2)]                                            # B_{μ,0} = 1, 0 outside the grid
+    q_pad = np.zeros((k + 2,) + x.shape)                             # q_{-1}, q_0 … q_{k-1}, q_k of degree k
     first = 2 * k                                                    # row of degree d's first reciprocal span
     for d in range(1, k + 1):
         Ld, Rd = L[d - 1::-1], R[:d]                                 # (d, batch, in_dim): L_{d-1-r}, R_r
-        q = V * rows[first:first + d]                                # (d, batch, in_dim): V_{d-1}[r] / span
+        # q_r = V_{d-1}[r] / span; then V_d overwrites V_{d-1} in place, from q alone
+        q = np.multiply(V[:d], rows[first:first + d], out=q_pad[1:k + 1] if d == k else None)
         first += d
-        V = np.empty((d + 1,) + x.shape)                             # (d + 1, batch, in_dim)
         np.multiply(Rd, q, out=V[:d])                                # R_r q_r ...
         V[d] = 0.0
-        V[1:] += Ld * q                                              # ... + L_{d-r} q_{r-1}
-    q *= k
-    dV = np.empty_like(V)                                            # (k + 1, batch, in_dim): k (q_{r-1} - q_r)
-    dV[0] = 0.0
-    dV[1:] = q
-    dV[:-1] -= q
+        V[1:d + 1] += Ld * q                                         # ... + L_{d-r} q_{r-1}
+    q_pad *= k
+    dV = q_pad[:-1] - q_pad[1:]                                      # (k + 1, batch, in_dim): k (q_{r-1} - q_r)
     # Functions the grid does not have (μ - k + r outside [0, n_basis), in the extension
     # zones) are zeroed by a factor looked up with the knots: on a hidden layer ~40 % of the
     # points can lie there, where a masked fix-up of those points cost more than the triangle.
     exists = rows[-(k + 1):]                                         # (k + 1, batch, in_dim), 0 or 1
     V *= exists
     dV *= exists
-    return mu, V, dV
+    return np.clip(count - 1, 0, t.shape[1] - 2), V, dV
 
 
 def positions(mu, k, n_basis):
     """Flat index of B_{μ-k+r} in a (batch, in_dim, n_basis) array, for r = 0 … k.
 
-    A function the grid does not have (μ - k + r outside [0, n_basis)) gets the index
-    batch·in_dim·n_basis, one past the end: ``scatter`` writes it to a spare slot it then
-    drops, so every write lands and no real entry is overwritten. Returns pos (k+1, batch, in_dim).
+    A function the grid does not have (μ - k + r outside [0, n_basis), in the extension
+    zones) has V = dV = 0 (``local_basis``); its column is folded by k + 1 back into the row
+    (left zone: to μ + r + 1 > μ, right: to μ - 2k - 1 + r < μ - k), onto a column no other r
+    of this point uses, so writing its 0 changes nothing: one lookup per point, no fix-up of
+    the zone points. Returns pos (k+1, batch, in_dim).
     """
     batch, in_dim = mu.shape
-    start = mu + np.arange(-k, batch * in_dim * n_basis - k, n_basis).reshape(batch, in_dim)  # B_{μ-k}
-    pos = start + np.arange(k + 1)[:, None, None]                    # (k + 1, batch, in_dim)
-    if ((mu < k) | (mu >= n_basis)).any():                           # points in the extension zones
-        col = mu + np.arange(-k, 1)[:, None, None]                   # (k + 1, batch, in_dim): μ - k + r
-        # in place, in one pass (indexing by the points' mask cost 10× this with 40 % of them)
-        np.putmask(pos, col.view(np.uintp) >= n_basis, batch * in_dim * n_basis)  # col < 0 reads huge
-    return pos
+    col = np.arange(-k, 1) + np.arange(n_basis + k)[:, None]        # (n_knots - 1, k + 1): μ - k + r
+    col += (k + 1) * ((col < 0).astype(int) - (col >= n_basis))      # folded into [0, n_basis)
+    start = np.arange(0, batch * in_dim * n_basis, n_basis).reshape(batch, in_dim)  # row (b, i)
+    return np.take(col.T, mu, axis=1) + start                        # (k + 1, batch, in_dim)
 
 
 def scatter(V, pos, shape):
     """The array of ``shape`` (batch, in_dim, n_basis) with V[r] at pos[r] and 0 elsewhere."""
-    flat = np.zeros(np.prod(shape) + 1)                              # the last entry is the spare slot
-    flat[pos] = V
-    return flat[:-1].reshape(shape)
+    B = np.zeros(shape)
+    B.reshape(-1)[pos] = V
+    return B
 
 
 def gather_dot(dense, pos, W):
     """Σ_r dense[pos[r]] W[r] for dense (batch, in_dim, n_basis) or its flat view: (batch, in_dim).
 
     The transpose of ``scatter``, contracted with W (k+1, batch, in_dim) in the same pass.
-    At the spare slot it reads dense's last entry; W is a ``local_basis`` output, which is 0
-    there, so the product is exact.
     """
-    return np.einsum("rbi,rbi->bi", np.take(dense, pos, mode="clip"), W)
+    return np.einsum("rbi,rbi->bi", np.take(dense, pos), W)
 
 
 def basis(x, t, k):

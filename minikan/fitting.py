@@ -32,8 +32,11 @@ def fit(model, dataset, opt, steps, lr, batch, loss_fn, weights, update_grid, gr
     model.train_input, model.train_label = x, y
     every = max(1, stop_grid_update_step // max(grid_update_num, 1))
 
+    def grid_moves(step):
+        return update_grid and step < stop_grid_update_step and step % every == 0
+
     def before_step(step, xb):
-        if update_grid and step < stop_grid_update_step and step % every == 0:
+        if grid_moves(step):
             layers = nodes.grid_update_layers(model.arities, first=step == 0)
             if weights.lamb > 0:
                 sparsity_grid_update(model, xb, layers)
@@ -45,11 +48,19 @@ def fit(model, dataset, opt, steps, lr, batch, loss_fn, weights, update_grid, gr
     mx, my = metric_rows(x, y, rows)                      # (≤ rows, d), (≤ rows, m)
     mxt, myt = metric_rows(x_test, y_test, rows)
 
-    def metrics(step):
-        return metrics_after_step(model, mx, my, mxt, myt, loss_fn, weights)
+    # On a full batch the train values of step s are read off step s + 1's first objective
+    # evaluation, which runs at the parameters step s ended with, unless the grid moves in
+    # between: the same numbers, one forward fewer per step (pykan too records the loss of its
+    # objective's forward). Measured on [2, 5, 1], 1000 rows, 50 Adam steps: 4.6 → 3.8 ms a step.
+    def metrics(step, defer=False):
+        return metrics_after_step(model, mx, my, mxt, myt, loss_fn, weights,
+                                  train=not (defer and not grid_moves(step + 1)))
+
+    def start_metrics(step):
+        return train_metrics(model, *model.last_evaluation, my, loss_fn, weights)
     return train.fit(model, x, y, opt, steps, lr, batch, seed,
                      objective_kwargs=dict(loss_fn=loss_fn, **weights._asdict()),
-                     before_step=before_step, metrics=metrics,
+                     before_step=before_step, metrics=metrics, start_metrics=start_metrics,
                      progress=progress.ProgressLine(log) if log else None)
 
 
@@ -81,21 +92,25 @@ def sparsity_grid_update(model, x, layers):
     model.update_grid(x, layers, widen_only=True)
 
 
-def metrics_after_step(model, x, y, x_test, y_test, loss_fn, w):
-    """What ``fit`` records after a step: losses, penalty, edges above threshold."""
-    parts = {}
-    # The train rows go last, so the layers' caches hold their forward for the edge scores below.
-    for part, (xs, ys) in (("test", (x_test, y_test)), ("train", (x, y))):
-        pred, inputs = model.forward_with_inputs(xs)       # the train rows' inputs feed the scores
-        if not np.isfinite(pred).all():                    # diverged: train.fit stops at the next step
-            acc = {} if loss_fn == "mse" else {"train_acc": 0.0, "test_acc": 0.0}
-            return {"train_loss": np.inf, "test_loss": np.inf, **acc, "reg": np.inf, "n_edges": 0}
-        if loss_fn == "mse":
-            parts[part] = {f"{part}_loss": losses.rmse(pred, ys)}
-        else:
-            parts[part] = {f"{part}_loss": losses.cross_entropy(pred, ys)[0],
-                           f"{part}_acc": losses.accuracy(pred, ys)}
-    out = {**parts["train"], **parts["test"]}
+def metrics_after_step(model, x, y, x_test, y_test, loss_fn, w, train=True):
+    """What ``fit`` records after a step: losses, penalty, edges above threshold.
+
+    With ``train`` False only the test values, and None for the train ones, which
+    ``train_metrics`` then reads off the next step's first objective evaluation.
+    """
+    out = _losses(model.forward(x_test), y_test, loss_fn, "test")
+    if not train:
+        return {**out, **dict.fromkeys(_losses(None, None, loss_fn, "train")), "n_edges": None, "reg": None}
+    # The train rows go last, so the layers' caches hold their forward for the edge scores.
+    return {**train_metrics(model, *model.forward_with_inputs(x), y, loss_fn, w), **out}
+
+
+def train_metrics(model, pred, inputs, y, loss_fn, w):
+    """The train loss (and accuracy), edges above threshold and penalty, from one forward's
+    output pred (n, m) and layer inputs; the layers' caches must still hold that forward."""
+    out = _losses(pred, y, loss_fn, "train")
+    if not np.isfinite(pred).all():                        # diverged: train.fit stops at the next step
+        return {**out, "reg": np.inf, "n_edges": 0}
     l1 = [regularize.edge_l1(layer, xl, reuse=True) for layer, xl in zip(model.layers, inputs)]
     out["n_edges"] = int(sum((a > EDGE_TH).sum() for a in l1))
     if not w.lamb:                # every term of the penalty is scaled by lamb: no second edge pass
@@ -105,6 +120,19 @@ def metrics_after_step(model, x, y, x_test, y_test, loss_fn, w):
                                          for layer, xl in zip(model.layers, inputs)]
     out["reg"] = regularize.penalty_value(model.layers, A, w)
     return out
+
+
+def _losses(pred, y, loss_fn, part):
+    """{part_loss: RMSE} for "mse", else mean cross-entropy and part_acc; inf (and accuracy
+    0) for a non-finite pred; None for each with pred None."""
+    names = [f"{part}_loss"] + ([] if loss_fn == "mse" else [f"{part}_acc"])
+    if pred is None:
+        return dict.fromkeys(names)
+    if not np.isfinite(pred).all():
+        return dict(zip(names, (np.inf, 0.0)))
+    if loss_fn == "mse":
+        return {names[0]: losses.rmse(pred, y)}
+    return {names[0]: losses.cross_entropy(pred, y)[0], names[1]: losses.accuracy(pred, y)}
 
 
 def metric_rows(x, y, rows):

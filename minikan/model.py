@@ -199,6 +199,7 @@ class KAN(losses.Predictor):
         Returns (value, grads) with grads keyed as ``params``.
         """
         pred, inputs = self.forward_with_inputs(x)
+        self.last_evaluation = (pred, inputs)   # fit's history reads the train loss off it (fitting.py)
         if not np.isfinite(pred).all():     # an overflowing trial (line search, huge lr): say so, don't raise
             self.grads = {key: np.full_like(p, np.nan) for key, p in self.params.items()}
             return np.inf, self.grads

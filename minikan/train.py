@@ -69,7 +69,7 @@ class _StopOnInterrupt:
 
 
 def fit(model, x, y, opt="LBFGS", steps=100, lr=1.0, batch=-1, seed=0, objective_kwargs=None,
-        before_step=None, metrics=None, progress=None):
+        before_step=None, metrics=None, progress=None, start_metrics=None):
     """Minimise ``model.objective`` on (x, y) for ``steps`` optimiser steps.
 
     Parameters
@@ -98,7 +98,14 @@ def fit(model, x, y, opt="LBFGS", steps=100, lr=1.0, batch=-1, seed=0, objective
     metrics : callable, optional
         ``metrics(step) -> dict`` of values recorded after each step (e.g. test loss).
     progress : callable, optional
-        ``progress(step, steps, record)``, called after each step to show it.
+        ``progress(step, steps, record)``, called once a step's record is complete.
+    start_metrics : callable, optional
+        ``start_metrics(step) -> dict``, called right after step ``step``'s first objective
+        evaluation, which ran at the parameters step ``step - 1`` ended with. Given it, on a
+        full batch ``metrics`` is called as ``metrics(step, defer)``; with ``defer`` True (a
+        next step follows on the same rows) it may give None for values measured on those
+        rows, and ``start_metrics(step + 1)`` fills them in from that evaluation's forward
+        instead of a second one. ``before_step(step + 1)`` must then change nothing.
 
     Returns
     -------
@@ -125,12 +132,23 @@ def fit(model, x, y, opt="LBFGS", steps=100, lr=1.0, batch=-1, seed=0, objective
     history = defaultdict(list)
     start = time.perf_counter()
     prev = None                       # params before the previous step, while they still fit the model
+    full = batch < 0 or batch >= n
+    pending = []                      # the previous step's record, waiting for start_metrics' values
+
+    def add(step, record):
+        for key, v in record.items():
+            history[key].append(v)
+        if progress is not None:
+            progress(step, steps, record)
     with _StopOnInterrupt() as interrupt:
         for step in range(steps):
-            rows = slice(None) if batch < 0 or batch >= n else rng.choice(n, batch, replace=False)
+            rows = slice(None) if full else rng.choice(n, batch, replace=False)
             xb, yb = x[rows], y[rows]
             if before_step is not None:
                 changed = before_step(step, xb)
+                if changed and pending:
+                    raise RuntimeError(f"before_step({step}) changed the model while step {step - 1}'s "
+                                       "metrics waited for this step's first evaluation")
                 if changed:
                     prev = None                 # knots moved: older parameter snapshots are stale
                     # Arrays the callback re-expressed (a grid update's refitted coefficients)
@@ -147,6 +165,10 @@ def fit(model, x, y, opt="LBFGS", steps=100, lr=1.0, batch=-1, seed=0, objective
                 v, g = model.objective(xb, yb, **kwargs)
                 if not start_ok:
                     start_ok.append(bool(np.isfinite(v) and all(np.isfinite(a).all() for a in g.values())))
+                    if pending:               # this evaluation is at the params the last step ended with
+                        with np.errstate(over="ignore", invalid="ignore"):
+                            pending[0].update(start_metrics(step))
+                        add(step - 1, pending.pop())
                 return v, g
             # Overflow inside a diverging step is expected and handled below, with one clear warning.
             with np.errstate(over="ignore", invalid="ignore"):
@@ -157,14 +179,19 @@ def fit(model, x, y, opt="LBFGS", steps=100, lr=1.0, batch=-1, seed=0, objective
             prev = snap
             record = {"objective": float(value), "time": time.perf_counter() - start}
             if metrics is not None:
+                defer = (step + 1 < steps and not interrupt.stop,) if start_metrics and full else ()
                 with np.errstate(over="ignore", invalid="ignore"):   # diverged params: caught next step
-                    record.update(metrics(step))
-            for key, v in record.items():
-                history[key].append(v)
-            if progress is not None:
-                progress(step, steps, record)
+                    record.update(metrics(step, *defer))
+            if any(v is None for v in record.values()):
+                pending.append(record)        # completed by the next step's first evaluation
+            else:
+                add(step, record)
             if interrupt.stop:
                 break
+        if pending:                           # Ctrl-C came just after a step deferred its metrics
+            with np.errstate(over="ignore", invalid="ignore"):
+                pending[0].update(metrics(step, False))
+            add(step, pending.pop())
     return {key: np.asarray(v) for key, v in history.items()}
 
 

@@ -82,6 +82,28 @@ def test_minibatch_fit(small):
     assert hist["train_loss"][-1] < before
 
 
+@pytest.mark.parametrize("opt, lamb, loss_fn", [("Adam", 0.0, "mse"), ("LBFGS", 0.01, "mse"), ("Adam", 0.01, "ce")])
+def test_train_values_read_off_the_next_evaluation_equal_a_fresh_forward(small, monkeypatch, opt, lamb, loss_fn):
+    """On a full batch, fit reads each step's train values off the next step's first objective
+    evaluation (fitting.py); they must be exactly those of a fresh forward after the step,
+    grid updates in between included."""
+    data = dict(small)
+    if loss_fn == "ce":
+        data["train_label"] = (small["train_label"][:, 0] > 1.5).astype(int)
+        data["test_label"] = (small["test_label"][:, 0] > 1.5).astype(int)
+    width = [2, 3, 1] if loss_fn == "mse" else [2, 3, 2]
+    kw = dict(opt=opt, steps=7, lr=1.0 if opt == "LBFGS" else 0.02, lamb=lamb, loss_fn=loss_fn,
+              grid_update_num=3, stop_grid_update_step=6, log=0)
+    read_off = KAN(width, grid=4, k=3, seed=0).fit(data, **kw)
+    fit = train.fit
+    monkeypatch.setattr(train, "fit", lambda *a, start_metrics=None, **k: fit(*a, **k))   # no reuse
+    fresh = KAN(width, grid=4, k=3, seed=0).fit(data, **kw)
+    assert read_off.keys() == fresh.keys()
+    for key in fresh:
+        if key != "time":
+            np.testing.assert_array_equal(read_off[key], fresh[key], err_msg=key)
+
+
 # ---------------------------------------------------------------------------- bad input
 def bad_datasets(data):
     d = {key: np.array(v) for key, v in data.items()}
@@ -173,6 +195,20 @@ def test_interrupt_stops_after_current_step(small):
     assert signal.getsignal(signal.SIGINT) is old                        # handler restored
     assert len(hist["objective"]) == 3 and list(hist["step"]) == [0, 1, 2]
     assert all(np.isfinite(p).all() for p in model.params.values())
+
+
+def test_interrupt_after_a_deferred_step_measures_it(small):
+    model = KAN([2, 3, 1], grid=3, k=3, seed=0)
+    x, y = small["train_input"], small["train_label"]
+
+    def metrics(step, defer):
+        if step == 1:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.01)
+        return {"loss": None if defer else float(step)}         # deferred unless told otherwise
+    hist = train.fit(model, x, y, opt="Adam", steps=10, lr=0.01, metrics=metrics,
+                     start_metrics=lambda step: {"loss": step - 0.5})
+    assert list(hist["loss"]) == [0.5, 1.0]                   # step 0 from step 1's start; step 1 fresh
 
 
 def test_stop_on_interrupt_handler():

@@ -7,12 +7,16 @@ The stages (KAN arXiv:2404.19756 §2.5.2, Fig. 2.4), each a call a user could ma
 2. ``prune()`` — weak nodes and edges go, the width found is read off the pruned model;
 3. re-fit without the penalty; optionally ``refine`` the grids (grid extension, §2.4);
 4. ``auto_symbolic(lib)`` — every edge becomes its best library function;
-5. fine-tune the affine parameters (knots fixed: the edges are symbolic now);
+5. fine-tune the affine parameters (knots fixed: the edges are symbolic now), and prune
+   the symbolic edges that fine-tuned to nothing (a ≈ 0: a constant passed on);
 6. the formula, and its own test RMSE — the formula lambdified and evaluated, not the
    model — next to the spline model's. A formula that does not fit the training data
    (``trusted``) sends the next-best start through stages 1–6.
 
-Every random choice comes from ``seed``, so a call is deterministic.
+The command line's ``minikan fit`` is this function with its options (``cli/commands.py``):
+data in real units go through the model's own standardisation (``normalize=True``,
+``units.py``), so the formula comes out in the data's variables; class labels through
+``loss_fn="ce"``. Every random choice comes from ``seed``, so a call is deterministic.
 """
 from dataclasses import dataclass, field
 
@@ -36,6 +40,10 @@ STEPS, PROBE_STEPS = 50, 10
 # benchmark's criterion, read on the training data, so the test data never choose.
 TRUST_RMSE, TRUST_FACTOR = 1e-3, 10.0
 
+# drop_inputs: after pruning, an input whose edges were all cut carries nothing (its score is
+# exactly 0); any positive score keeps it (``prune.prune_input``'s threshold).
+DEAD_INPUT = 1e-12
+
 
 @dataclass
 class DiscoveryResult:
@@ -46,9 +54,11 @@ class DiscoveryResult:
     formula_rmse : the formula's own test RMSE (lambdified, evaluated with NumPy).
     spline_rmse : the pruned spline model's test RMSE, before any edge was fixed.
     width : the width found by pruning, e.g. [2, 1, 1].
-    histories : {stage: fit history} for "sparsity", "refit", "refine_G", "finetune".
+    histories : {stage: fit history} for "sparsity", "refit", "refine_G", "finetune"
+        (and "prune_symbolic" when that pruning removed edges).
     symbolic : auto_symbolic's rows (l, i, j, name, r2).
     message : why there is no formula, or "".
+    data : the data the final model reads (the input columns it kept, with ``drop_inputs``).
     """
     model: KAN
     formula: object
@@ -58,6 +68,7 @@ class DiscoveryResult:
     histories: dict = field(default_factory=dict)
     symbolic: list = field(default_factory=list)
     message: str = ""
+    data: dict = field(default_factory=dict)
 
 
 def restart_seeds(seed, restarts):
@@ -102,40 +113,90 @@ def formula_rmse(expr, names, x, y):
     return err if np.isfinite(err) else float("inf")
 
 
-def _finish(model, data, lib, steps, refine, fit_kw):
+def _stage(on_stage, name, model, data, info=None):
+    if on_stage is not None:
+        on_stage(name, model, data, info)
+
+
+def _columns(data, keep):
+    """``data`` with only the input columns ``keep`` (the labels unchanged)."""
+    return {key: v[:, keep] if key.endswith("input") else v for key, v in data.items()}
+
+
+def _finish(model, data, opts, fit_kw, on_stage):
     """Stages 2–6 from a sparsity-trained model: a DiscoveryResult (histories of these stages)."""
     hists = {}
-    model = model.prune()
+    names = list(model.input_names)
+    if opts["prune"]:
+        model = model.prune()
+        if opts["drop_inputs"]:
+            model = model.prune_input(threshold=DEAD_INPUT)
+            data = _columns(data, [names.index(n) for n in model.input_names])
+        _stage(on_stage, "prune", model, data)
     found = [w[0] if not w[1] else list(w) for w in model.width]
-    hists["refit"] = model.fit(data, steps=steps, **fit_kw)
-    for G in refine:
+    if opts["prune"]:
+        hists["refit"] = model.fit(data, steps=opts["steps"], **fit_kw)
+        _stage(on_stage, "refit", model, data)
+    for G in opts["refine"]:
         model = model.refine(G)
-        hists[f"refine_{G}"] = model.fit(data, steps=steps, **fit_kw)
-    spline_rmse = float(hists[f"refine_{refine[-1]}" if refine else "refit"]["test_loss"][-1])
-    rows = model.auto_symbolic(lib=lib)
-    hists["finetune"] = model.fit(data, steps=steps, update_grid=False, **fit_kw)
+        hists[f"refine_{G}"] = model.fit(data, steps=opts["steps"], **fit_kw)
+        _stage(on_stage, f"refine_{G}", model, data)
+    spline = [h for h in hists.values()]
+    spline_rmse = float(spline[-1]["test_loss"][-1]) if spline else float("nan")
+    if not opts["symbolic"]:
+        return DiscoveryResult(model, None, float("inf"), spline_rmse, found, hists, [], "symbolic=False", data)
+    rows = model.auto_symbolic(lib=opts["lib"])
+    _stage(on_stage, "auto_symbolic", model, data, rows)
+    hists["finetune"] = model.fit(data, steps=opts["steps"], update_grid=False, **fit_kw)
+    _stage(on_stage, "finetune", model, data)
+    if opts["prune"]:
+        # A weak edge fixed to a function can fine-tune to a ≈ 0: a constant feeding the next
+        # layer, clutter such as 0.46·tanh(3e-17·x − 0.86) + 0.32. Pruning drops it; a short
+        # fine-tune moves its constant into the other edges' d.
+        pruned = model.prune()
+        if pruned.n_params() < model.n_params():
+            model = pruned
+            hists["prune_symbolic"] = model.fit(data, steps=opts["steps"], update_grid=False, **fit_kw)
+            _stage(on_stage, "prune_symbolic", model, data)
     try:
         expr = model.symbolic_formula()[0]
     except ValueError as e:                            # some edges stayed splines
-        return DiscoveryResult(model, None, float("inf"), spline_rmse, found, hists, rows, str(e))
+        return DiscoveryResult(model, None, float("inf"), spline_rmse, found, hists, rows, str(e), data)
+    if fit_kw["loss_fn"] != "mse":                    # class logits: no formula error to measure
+        return DiscoveryResult(model, expr, float("nan"), spline_rmse, found, hists, rows, "", data)
     y_test = np.reshape(data["test_label"], (len(data["test_input"]), -1))
     rmse = formula_rmse(expr, model.input_names, data["test_input"], y_test)
-    return DiscoveryResult(model, expr, rmse, spline_rmse, found, hists, rows)
+    return DiscoveryResult(model, expr, rmse, spline_rmse, found, hists, rows, "", data)
 
 
-def trusted(result, data):
+def train_rmse(result):
+    """The formula's own RMSE on the training data it was found on (inf without a formula)."""
+    if result.formula is None:
+        return float("inf")
+    x, y = result.data["train_input"], result.data["train_label"]
+    return formula_rmse(result.formula, result.model.input_names, x, np.reshape(y, (len(x), -1)))
+
+
+def trusted(result, data=None):
     """Whether the formula fits the *training* data as well as a formula should: its train RMSE is
-    below ``TRUST_RMSE`` or within ``TRUST_FACTOR`` of the spline model's final train RMSE."""
+    below ``TRUST_RMSE`` or within ``TRUST_FACTOR`` of the spline model's final train RMSE.
+    In a normalised model both are read relative to the target's spread (σ_y), so the bar
+    does not depend on the data's units. ``data`` is unused (kept for old callers)."""
     if result.formula is None:
         return False
-    y = np.reshape(data["train_label"], (len(data["train_input"]), -1))
-    rmse = formula_rmse(result.formula, result.model.input_names, data["train_input"], y)
-    spline = float(result.histories[[k for k in result.histories if k != "finetune"][-1]]["train_loss"][-1])
-    return rmse < TRUST_RMSE or rmse < TRUST_FACTOR * spline
+    if np.asarray(result.data["train_label"]).dtype.kind in "biu":
+        return True                                    # class labels: nothing to compare
+    rmse = train_rmse(result)
+    spline = [h for k, h in result.histories.items() if k not in ("finetune", "prune_symbolic")]
+    spline = float(spline[-1]["train_loss"][-1])
+    norm = result.model.normalization
+    scale = float(np.mean(norm.y_std)) if norm is not None else 1.0
+    return rmse < TRUST_RMSE * scale or rmse < TRUST_FACTOR * spline
 
 
 def discover(data, lib=None, width=None, seed=0, restarts=3, lamb=0.01, steps=STEPS, grid=5, k=3,
-             refine=(), input_names=None, tries=2, log=0):
+             refine=(), input_names=None, output_names=None, tries=2, log=0, normalize=False,
+             loss_fn="mse", prune=True, drop_inputs=False, symbolic=True, on_stage=None):
     """The whole recipe on ``data`` (``create_dataset``'s dict): a KAN, pruned, made symbolic, checked.
 
     The best start by training objective goes through every stage; if its formula is not
@@ -144,18 +205,32 @@ def discover(data, lib=None, width=None, seed=0, restarts=3, lamb=0.01, steps=ST
 
     Parameters
     ----------
-    data : dict with train_input (n, d), train_label (n, 1), test_input, test_label.
+    data : dict with train_input (n, d), train_label (n, m) (or class labels (n,) with
+        ``loss_fn="ce"``), test_input, test_label.
     lib : list of library names for ``auto_symbolic`` (None: the whole library).
-    width : initial width; default [d, DEFAULT_HIDDEN, 1].
+    width : initial width; default [d, DEFAULT_HIDDEN, m] (m classes for ``loss_fn="ce"``).
     seed : int; seeds the initialisations (``restart_seeds``).
     restarts : initialisations probed in the sparsity stage (``probe``).
-    lamb : sparsity weight λ; the other penalty weights are ``fit``'s defaults.
+    lamb : sparsity weight λ, on the standardised scale when ``normalize`` (fit's MSE is then
+        in the data's units, σ_y² times the standardised one, so fit gets λ·mean σ_y²); the
+        other penalty weights are ``fit``'s defaults. Without ``prune``, 0 is usual.
     steps : L-BFGS steps per stage.
     grid, k : the initial grid G and spline degree.
     refine : grids to extend to after the re-fit, e.g. (10, 20); none by default.
-    input_names : names of the inputs in the formula (default x1, x2, …).
+    input_names, output_names : names in the formula (default x1, x2, …; y1, …).
     tries : how many of the best starts may go through the whole recipe.
     log : progress every ``log`` steps (0: silent).
+    normalize : standardise inputs and targets inside the model (``KAN.normalize``), with
+        the knots placed on the standardised inputs before training; the formula is in the
+        data's units.
+    loss_fn : "mse", or "ce" for class labels (the formula is then the logits').
+    prune : prune after the sparsity stage (and the symbolic edges that vanished).
+    drop_inputs : after pruning, drop the inputs whose edges were all cut (``prune_input``):
+        the final model and ``result.data`` read only the columns that matter.
+    symbolic : run auto_symbolic and the fine-tune (False: the spline model, no formula).
+    on_stage : called as on_stage(stage, model, data, info) after each stage ("sparsity"
+        with info = the start's index, "prune", "refit", "refine_G", "auto_symbolic" with
+        info = its rows, "finetune", "prune_symbolic"), e.g. to print progress.
 
     Returns
     -------
@@ -163,22 +238,35 @@ def discover(data, lib=None, width=None, seed=0, restarts=3, lamb=0.01, steps=ST
     """
     x, y = data["train_input"], data["train_label"]
     tries = validate.check_positive_int(tries, "tries")
-    width = [np.shape(x)[1], DEFAULT_HIDDEN, np.shape(y)[1] if np.ndim(y) == 2 else 1] if width is None else width
-    fit_kw = dict(opt="LBFGS", log=log)
+    loss_fn = validate.check_choice(loss_fn, "loss_fn", ("mse", "ce"))
+    if width is None:
+        m = int(np.max(y)) + 1 if loss_fn == "ce" else (np.shape(y)[1] if np.ndim(y) == 2 else 1)
+        width = [np.shape(x)[1], DEFAULT_HIDDEN, m]
+    fit_kw = dict(opt="LBFGS", log=log, loss_fn=loss_fn)
+    opts = dict(prune=prune, drop_inputs=drop_inputs, symbolic=symbolic, lib=lib, steps=steps,
+                refine=list(refine))
 
     def make(s):
-        return KAN(width, grid=grid, k=k, seed=s, input_names=input_names)
+        model = KAN(width, grid=grid, k=k, seed=s, input_names=input_names, output_names=output_names)
+        if normalize:
+            model.normalize(data)
+            model.update_grid(x)              # knots onto the standardised inputs from the start
+        return model
+    if normalize and lamb:
+        lamb = lamb * float(np.mean(make(seed).normalization.y_std ** 2))
     probe_steps = min(PROBE_STEPS, steps)
     best, best_train = None, np.inf
-    for _, _, model, hist in probe(make, data, restarts, probe_steps, seed, lamb=lamb, **fit_kw)[:tries]:
+    for _, n, model, hist in probe(make, data, restarts, probe_steps, seed, lamb=lamb, **fit_kw)[:tries]:
         if steps > probe_steps:
             rest = model.fit(data, steps=steps - probe_steps, lamb=lamb, **fit_kw)
             hist = {key: np.concatenate([hist[key], rest[key]]) for key in hist}
-        result = _finish(model, data, lib, steps, refine, fit_kw)
+        _stage(on_stage, "sparsity", model, data, n)
+        result = _finish(model, data, opts, fit_kw, on_stage)
         result.histories = {"sparsity": hist, **result.histories}
-        ok = trusted(result, data)
-        train = formula_rmse(result.formula, result.model.input_names, x,
-                             np.reshape(y, (len(x), -1))) if result.formula is not None else np.inf
+        if np.isnan(result.spline_rmse):             # neither pruned nor refined: the sparsity fit's
+            result.spline_rmse = float(hist["test_loss"][-1])
+        ok = trusted(result) if symbolic else True
+        train = train_rmse(result) if loss_fn == "mse" else 0.0
         if best is None or train < best_train:
             best, best_train = result, train
         if ok:

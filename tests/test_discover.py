@@ -61,3 +61,36 @@ def test_discover_recovers_an_additive_formula():
     assert set(res.histories) == {"sparsity", "refit", "finetune"}
     assert len(res.histories["sparsity"]["train_loss"]) == 30
     assert res.spline_rmse < 1e-2
+
+
+def test_discover_in_real_units_drops_the_unused_input_and_reports_each_stage():
+    """normalize=True: the formula is in the data's units; drop_inputs: the unused column goes."""
+    rng = np.random.default_rng(0)
+    x = np.column_stack([rng.uniform(10, 20, 400), rng.uniform(-5, 5, 400), rng.uniform(0, 3, 400)])
+    y = (0.5 * x[:, 0] + x[:, 2] ** 2)[:, None]                     # (n, 1); column b is unused
+    data = minikan.dataset_from_arrays(x, y, test_fraction=0.25, seed=0)
+    stages = []
+    res = minikan.discover(data, lib=["x", "x^2", "sin"], seed=0, restarts=1, steps=30,
+                           input_names=["a", "b", "c"], normalize=True, drop_inputs=True,
+                           on_stage=lambda name, model, d, info: stages.append((name, d["train_input"].shape[1])))
+    assert res.formula is not None, res.message
+    assert res.model.input_names == ["a", "c"] and res.data["train_input"].shape[1] == 2
+    assert res.formula_rmse < 1e-3 * float(np.std(y)), (res.formula, res.formula_rmse)
+    a, c = sp.symbols("a c", real=True)
+    rest = sp.nsimplify(res.model.symbolic_formula(snap=1e-3)[0] - (a / 2 + c ** 2))
+    assert not rest.free_symbols and abs(float(rest)) < 1e-2
+    assert [s for s, _ in stages][:3] == ["sparsity", "prune", "refit"] and stages[0][1] == 3
+    assert all(n == 2 for s, n in stages[1:])
+
+
+def test_discover_classifies_with_cross_entropy_and_refuses_a_bad_loss():
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-1, 1, (200, 2))
+    labels = (x[:, 0] + x[:, 1] > 0).astype(np.int64)                  # (n,) class labels
+    data = minikan.dataset_from_arrays(x, labels, seed=0)
+    res = minikan.discover(data, seed=0, restarts=1, steps=10, lamb=0.0, loss_fn="ce", prune=False,
+                           symbolic=False)
+    assert res.model.width[-1][0] == 2 and res.formula is None
+    assert res.model.evaluate(data)["test_accuracy"] > 0.9
+    with pytest.raises(ValueError, match="loss_fn"):
+        minikan.discover(data, loss_fn="mae")

@@ -1,10 +1,10 @@
 """The data commands: fit a CSV, read a model's formula, plot it, predict with it.
 
-``fit`` is the KAN recipe on a user's data (KAN arXiv:2404.19756 §2.4, §2.5.1): train
-(with sparsity when pruning), prune nodes and edges and then the inputs that carry nothing,
-re-train, extend the grid, fix every edge to a library function, fine-tune. The model standardises its
-inputs and targets inside (``minikan/units.py``), so everything a command prints is in the
-data's units and formulas use the CSV's column names.
+``fit`` is the KAN recipe on a user's data (KAN arXiv:2404.19756 §2.4, §2.5.1), run by
+``minikan.discover``: train (with sparsity when pruning), prune nodes and edges and then the
+inputs that carry nothing, re-train, extend the grid, fix every edge to a library function,
+fine-tune. The model standardises its inputs and targets inside (``minikan/units.py``), so
+everything a command prints is in the data's units and formulas use the CSV's column names.
 """
 import csv
 import sys
@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from minikan import formula_rmse
+from minikan import discover, formula_rmse
 from minikan.cli.csvfile import CliError, check_variable_name, columns, read_csv
-from minikan.cli.demo import DEMO_LAMB, DEMO_LAMB_ENTROPY
+from minikan.cli.demo import DEMO_LAMB
 from minikan.data import dataset_from_arrays
 from minikan.model import KAN
 from minikan.symbolic.formula import unfixed_edges
@@ -30,14 +30,14 @@ MIN_FIT_ROWS = 3
 #   recovered of 15         lamb=0.01   lamb=0.003   lamb=0.001
 #   no grid extension         10          8            8
 #   --refine 10,20            12          8            -
+#   --refine 10,20, through discover (3 starts, knots updated
+#   during the sparsity fit, the formula checked)        15    (148 s for the 15 runs)
 #
 # Pruning by the KAN 2.0 attribution score: with the L1 score's absolute thresholds, 0 of
 # 5 seeds of the first formula pruned correctly at any lamb from 5e-4 to 1e-2 (the first
 # layer's edges shrink to ~0.03 on standardised inputs while the next layer scales them
 # back up, so z's edges fell under edge_th = 0.03 or every node did); attribution scores
-# are shares of each node's spread, so that scale does not matter.
-PRUNE_MODE = "attribution"
-DEAD_INPUT = 1e-12       # prune_input after prune: drop the inputs whose edges were all cut
+# are shares of each node's spread, so that scale does not matter (``prune``'s default now).
 REFINE_GRIDS = [10, 20]  # grid extension before auto_symbolic (the demo's), the default with --symbolic
 SNAP_TOL = 1e-3          # the demo's: constants within 1e-3 of a simple value are shown as it
 SNAP_FIDELITY = 1e-3     # a snapped formula may differ from its model by this share of the output's spread
@@ -81,52 +81,44 @@ def _width(args, d, m):
 
 
 def _pipeline(data, args, inputs, outputs):
-    """Fit → (prune → prune inputs → re-fit) → (refine → re-fit) → (auto_symbolic → fine-tune).
+    """``minikan.discover`` with the command's options, printing each stage as it ends.
 
-    The one place of the recipe (a library ``discover`` may replace it). --lamb is on the
-    standardised scale: fit's MSE is in the data's units, σ_y² times the normalised MSE,
-    so the weight given to ``fit`` is lamb·mean(σ_y²) (``units.py``).
+    Fit (with sparsity when pruning) → prune → drop the inputs that carry nothing → re-fit
+    → grid extension → auto_symbolic → fine-tune → prune the symbolic edges that vanished:
+    the recipe is ``discover``'s, in one place. The model standardises inputs and targets
+    inside (``normalize=True``), so --lamb is on the standardised scale and the formula is in
+    the CSV's columns; ``discover`` checks the formula and may try the next-best start.
     """
     loss = "ce" if args.classify else "mse"
     m = len(outputs) if loss == "mse" else int(data["train_label"].max()) + 1
     names = outputs if loss == "mse" else [f"{outputs[0]}_{c}" for c in range(m)]
-    model = KAN(_width(args, len(inputs), m), grid=args.grid, k=args.k, seed=args.seed,
-                input_names=inputs, output_names=names).normalize(data)
-    model.update_grid(data["train_input"])        # knots onto the standardised inputs from the start
     lamb = (DEMO_LAMB if args.prune else 0.0) if args.lamb is None else args.lamb
-    lamb *= float(np.mean(model.normalization.y_std ** 2))
-    fit = dict(steps=args.steps, loss_fn=loss, log=args.log, seed=args.seed)
-    # Pruning uses the demo's sparsity recipe, measured in minikan/cli/demo.py: L1 alone, knots fixed.
-    model.fit(data, lamb=lamb, lamb_entropy=DEMO_LAMB_ENTROPY if args.prune else 2.0,
-              update_grid=not args.prune, **fit)
-    print(f"1. fit {model}: {_score(model, data)}")
-    if args.prune:
-        model = model.prune(mode=PRUNE_MODE).prune_input(threshold=DEAD_INPUT)
-        keep = [inputs.index(name) for name in model.input_names]     # the input columns left
-        data = {key: v[:, keep] if key.endswith("input") else v for key, v in data.items()}
-        model.fit(data, **fit)
-        print(f"2. prune -> {model}, re-fit: {_score(model, data)}")
     grids = args.refine if args.refine is not None else (REFINE_GRIDS if args.symbolic else [])
-    for G in grids:
-        model = model.refine(G)
-        model.fit(data, **fit)
-        print(f"   grid extension to G={G}: {_score(model, data)}")
-    if args.symbolic:
-        rows = model.auto_symbolic(lib=_names(args.lib))
+    result = discover(data, lib=_names(args.lib), width=_width(args, len(inputs), m), seed=args.seed,
+                      lamb=lamb, steps=args.steps, grid=args.grid, k=args.k, refine=grids,
+                      input_names=inputs, output_names=names, log=args.log, normalize=True,
+                      loss_fn=loss, prune=args.prune, drop_inputs=args.prune, symbolic=args.symbolic,
+                      on_stage=_print_stage)
+    return result.model
+
+
+def _print_stage(stage, model, data, info):
+    """One line per finished stage of ``discover`` (its ``on_stage``)."""
+    if stage == "sparsity":
+        print(f"1. fit {model} (start {info + 1}): {_score(model, data)}")
+    elif stage == "prune":
+        print(f"2. prune -> {model}")
+    elif stage == "refit":
+        print(f"   re-fit: {_score(model, data)}")
+    elif stage.startswith("refine_"):
+        print(f"   grid extension to G={stage[len('refine_'):]}: {_score(model, data)}")
+    elif stage == "auto_symbolic":
         print("3. auto_symbolic: " + ", ".join(f"({l},{i},{j}) {name or 'spline kept'} R^2={r2:.6f}"
-                                               for l, i, j, name, r2 in rows))
-        model.fit(data, update_grid=False, **fit)
+                                               for l, i, j, name, r2 in info))
+    elif stage == "finetune":
         print(f"4. fine-tune the affine parameters: {_score(model, data)}")
-        if args.prune:
-            # A weak edge fixed to a function can fine-tune to a ≈ 0: a constant feeding the
-            # next layer, which reads as clutter such as 0.46·tanh(3e-17·x − 0.86) + 0.32.
-            # Pruning drops it; a short fine-tune moves its constant into the other d's.
-            pruned = model.prune(mode=PRUNE_MODE)
-            if pruned.n_params() < model.n_params():
-                model = pruned
-                model.fit(data, update_grid=False, **fit)
-                print(f"5. prune the symbolic edges that vanished -> {model}: {_score(model, data)}")
-    return model
+    elif stage == "prune_symbolic":
+        print(f"5. prune the symbolic edges that vanished -> {model}: {_score(model, data)}")
 
 
 def _score(model, data):

@@ -31,6 +31,7 @@ from minikan.symbolic.ranking import (  # noqa: F401  (re-exported: they lived h
     R2_FLOOR,
     WEIGHT_SIMPLE,
     Suggestion,
+    disguised,
     format_table,
     rank,
     score,
@@ -264,7 +265,9 @@ def suggest(x, y, lib=None, topk=5, weight_simple=WEIGHT_SIMPLE, r2_threshold=No
     Returns
     -------
     list of Suggestion
-        Sorted by score, ties broken by lower complexity, then library order (``ranking.rank``).
+        Sorted by score; ties go to fits that are not polynomials in disguise (a periodic f
+        over a small arc, ``ranking.disguised``), then lower complexity, then library order
+        (``ranking.rank``).
     """
     prims = _as_library(lib)
     weight_simple = validate.check_real(weight_simple, "weight_simple", 0.0, 1.0)
@@ -273,8 +276,9 @@ def suggest(x, y, lib=None, topk=5, weight_simple=WEIGHT_SIMPLE, r2_threshold=No
     if r2_threshold is not None:
         validate.check_real(r2_threshold, "r2_threshold")
     fits = [fit_affine(x, y, prim, b_range=b_range, c_range=c_range) for prim in prims.values()]
+    masked = [disguised(prim, f.b, x) for prim, f in zip(prims.values(), fits)]
     return rank(fits, [prim.complexity for prim in prims.values()], weight_simple, topk,
-                r2_threshold, floor)
+                r2_threshold, floor, masked)
 
 
 def _as_library(lib):

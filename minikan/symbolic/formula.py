@@ -77,10 +77,12 @@ def symbolic_formula(model, var=None, digits=None, snap=None):
         nodes = _apply_nodes(sub, model.width[l + 1][0], model.arities[l + 1])
     if norm is not None:          # and each output is σ_y·out + μ_y
         nodes = [sp.Float(float(s)) * e + sp.Float(float(m)) for e, m, s in zip(nodes, norm.y_mean, norm.y_std)]
+    samples = None if model.train_input is None else dict(zip(
+        [sp.Symbol(v, real=True) if isinstance(v, str) else v for v in names], np.asarray(model.train_input).T))
     if snap is not None:
-        nodes = [snap_constants(e, snap) for e in nodes]
+        nodes = [snap_constants(e, snap, samples) for e in nodes]
     if digits is not None:
-        nodes = [round_constants(e, digits) for e in nodes]
+        nodes = [round_constants(e, digits, samples) for e in nodes]
     return nodes
 
 
@@ -89,22 +91,25 @@ def _apply_nodes(sub, n_sum, arities):
     return [sp.Mul(*(sub[s] for s in group)) for group in node_ops.subnode_groups(n_sum, arities)]
 
 
-def round_constants(expr, digits):
+def round_constants(expr, digits, samples=None):
     """Every float constant rounded to ``digits`` decimals (for display).
 
     Constants are folded first (see ``fold_constants``), so a coefficient is rounded once,
     not each of its factors: 3.3816·(0.6662·x)³ shows as 1.0·x³, not as 3.3816·(0.6662·x)³.
     Rounding can create new products that sympy folds; repeat until nothing changes.
-    Exponents and constants that round to 0 go first, as in ``snap_constants``.
+    Exponents and constants that round to 0 go first, as in ``snap_constants``, whose
+    ``samples`` keep a scale K of K·exp(u) from rounding to 0 in the same way.
     """
     for _ in range(SNAP_ROUNDS):
         expr = fold_constants(expr)
+        scales = _exp_scales(expr, 0.5 * 10.0 ** -digits, samples)
         table = {f: sp.Float(round(float(f), digits)) for f in expr.atoms(sp.Float)}
-        table = {f: r for f, r in table.items() if f != r}
+        table = {f: r for f, r in table.items() if f != r and not (float(r) == 0 and f in scales)}
         if not table:
             break
         expr = expr.xreplace(_structure_first(table, expr))
-    return expr
+    small = 0.5 * 10.0 ** -digits                     # what rounds to 0 at these digits
+    return _scale_into_exponent(expr, small, lambda v: sp.Float(round(v, digits)))
 
 
 def fold_constants(expr):
@@ -147,7 +152,7 @@ def simple_value(v, tol):
     return best if abs(float(best) - v) <= tol else None
 
 
-def snap_constants(expr, tol):
+def snap_constants(expr, tol, samples=None):
     """Replace each float within ``tol`` of a simple value by that value.
 
     Each round (at most SNAP_ROUNDS, until nothing changes):
@@ -155,7 +160,8 @@ def snap_constants(expr, tol):
        snapping the factors first would multiply their errors: 3.38158·(0.666234·x)³ is
        1.0000·x³, but 3.38158·(2/3·x)³ is 1.0019·x³;
     2. move constant factors of exp terms where they read best (``_snap_exp_factor``):
-       1.0000003·exp(u) → exp(u), 1.64872·exp(u) → exp(u + 1/2);
+       1.0000003·exp(u) → exp(u), 1.64872·exp(u) → exp(u + 1/2); and a common scale out of
+       a log's or a root's argument (``_pull_scale``): log(2.488·x + 4.976) → log(x + 2) + 0.912;
     3. snap the remaining floats (``simple_value``): exponents and floats that snap to 0
        alone if there are any (``_structure_first``), else all of them. A float smaller than
        ``tol`` snaps to 0, so terms that cancel (up to the fit's error) vanish.
@@ -165,6 +171,10 @@ def snap_constants(expr, tol):
     ----------
     expr : sympy expression with float constants.
     tol : largest distance snapped.
+    samples : {symbol: (n,) array} or None. A float factor K of K·exp(u) snaps to 0 only if
+        the term stays below ``tol`` on these samples (without samples: never): it is the
+        scale e^c of an exponent's shift (1.4e-225·exp(257·u) = exp(257·u − 517.4)), and the
+        term need not be small. Such K are shown as that shift (``_scale_into_exponent``).
 
     Returns
     -------
@@ -175,11 +185,87 @@ def snap_constants(expr, tol):
         expr = fold_constants(expr)
         expr = expr.replace(lambda e: e.is_Mul or isinstance(e, sp.exp),
                             lambda e: _snap_exp_factor(e, tol))
-        table = {f: s for f in expr.atoms(sp.Float) if (s := simple_value(float(f), tol)) is not None}
+        expr = expr.replace(_scalable, lambda e: _pull_scale(e, tol))
+        scales = _exp_scales(expr, tol, samples)
+        table = {f: s for f in expr.atoms(sp.Float) if (s := simple_value(float(f), tol)) is not None
+                 and not (s == 0 and f in scales)}
         expr = expr.xreplace(_structure_first(table, expr))
         if expr == before:
             break
-    return expr
+    return _scale_into_exponent(expr, tol, lambda v: simple_value(v, tol) or sp.Float(v))
+
+
+def _scalable(e):
+    """log(sum) or sum**p (p not an integer) with float coefficients: a scale may come out."""
+    arg = e.args[0] if isinstance(e, sp.log) else (e.base if e.is_Pow and not e.exp.is_Integer else None)
+    return arg is not None and arg.is_Add and bool(arg.atoms(sp.Float))
+
+
+def _pull_scale(e, tol):
+    """log(K·s) → log(s) + log K and (K·s)**p → K**p·s**p, for the K > 0 that makes s exact.
+
+    Math: an edge a·log(b·x + c) + d leaves its scale b inside the log, where the data only
+    fix log b + d (log(2.488·x1 + 2.488·x2² + 4.976) − 0.912 is log(x1 + x2² + 2)): no
+    coefficient inside is simple, nor the constant outside, until b comes out; likewise
+    √(0.4385·(x1² + x2² + 1)) under a factor 1.510. K is tried as each term's |coefficient|;
+    it is used only if every coefficient of s = sum/K is then within ``tol`` of a simple
+    value, so a sum with no common scale is left alone. The value is unchanged.
+    """
+    arg = e.args[0] if isinstance(e, sp.log) else e.base
+    coeffs = [float(t.as_coeff_Mul()[0]) for t in sp.Add.make_args(arg)]
+    big = max(abs(c) for c in coeffs)
+    coeffs = [c for c in coeffs if abs(c) >= tol * big]    # the rest is round-off, snapped to 0 later
+    if all(simple_value(c, tol) is not None for c in coeffs):
+        return e                                            # exact already: nothing to move
+    for K in sorted({abs(c) for c in coeffs}):               # smallest first: coefficients ≥ 1
+        if all(simple_value(c / K, tol) is not None for c in coeffs):
+            rest = sp.expand(arg / sp.Float(K))
+            if isinstance(e, sp.log):
+                return sp.log(rest) + sp.Float(float(np.log(K)))
+            return sp.Float(K) ** e.exp * rest ** e.exp
+    return e
+
+
+def _exp_scales(expr, small, samples):
+    """The float factors K of the products K·…·exp(u) in expr that must not become 0.
+
+    Such a K is the scale e^c of an exponent's shift c that sympy moved out of exp(u + c)
+    (1.4e-225·exp(257·u) is exp(257·u − 517.4)); the term it scales need not be small. It
+    may go to 0 only where ``samples`` show the term below ``small`` everywhere (a term
+    that cancels, 4e-16·exp(−x2)); without samples none may.
+    """
+    scales = set()
+    for m in expr.atoms(sp.Mul):
+        if not (m.args[0].is_Float and any(isinstance(f, sp.exp) for f in m.args[1:])):
+            continue
+        if samples is not None and m.free_symbols <= set(samples):
+            symbols = sorted(m.free_symbols, key=str)
+            with np.errstate(all="ignore"):
+                value = sp.lambdify(symbols, m, "numpy")(*(samples[v] for v in symbols))
+            top = float(np.max(np.abs(value))) if np.size(value) else 0.0
+            if np.isfinite(top) and top < small:
+                continue
+        scales.add(m.args[0])
+    return scales
+
+
+def _scale_into_exponent(expr, small, show):
+    """Each K·…·exp(u) with 0 < |K| < ``small`` written sign(K)·…·exp(u + log|K|) (for display).
+
+    Math: K·exp(u) = sign(K)·exp(u + log|K|). The shift log|K| is shown by ``show`` (rounded
+    or snapped); the exp is left unevaluated, because sympy would move a float shift back
+    out as the factor K. Values are unchanged; only the reading is.
+    """
+    def fold(m):
+        K, rest = m.as_coeff_Mul()
+        exps = [f for f in sp.Mul.make_args(rest) if isinstance(f, sp.exp)]
+        if not (K.is_Float and 0 < abs(float(K)) < small and len(exps) == 1):
+            return m
+        others = sp.Mul(*[f for f in sp.Mul.make_args(rest) if f != exps[0]])
+        shift = show(float(np.log(abs(float(K)))))
+        exponent = sp.Add(exps[0].args[0], shift, evaluate=False)
+        return sp.sign(K) * others * sp.exp(exponent, evaluate=False)
+    return expr.replace(lambda e: e.is_Mul, fold)
 
 
 def _structure_first(table, expr):
@@ -216,6 +302,8 @@ def _snap_exp_factor(term, tol):
     if not T.atoms(sp.Float):           # exact already (e.g. exp(u + 1/2)): nothing fitted to snap
         return term
     others = sp.Mul(*[f for f in sp.Mul.make_args(rest) if f != exps[0]])
+    if abs(float(T)) < tol:             # 0 or a shift: decided on the samples (``_exp_scales``)
+        return term
     if (s := simple_value(float(T), tol)) is not None:
         return s * others * sp.exp(u)
     if (s := simple_value(np.log(abs(float(T))), tol)) is not None:   # |T| ≥ tol here, not 0

@@ -32,9 +32,11 @@ Deeper models, G = 3 → 50 (test RMSE at 50, test/train, inside/train, slope): 
 [2,1,1,1] 1.7e-7, 3.54, 1.18, −2.60 (two corner test points past the hidden node's training
 range carry 89% of the squared error); Feynman I.6.2 [2,2,1,1] 5.2e-6, 4.00, 3.48, −0.79
 (train RMSE stalls near 2e-6 from G = 20: the hidden node is not an exact function of f);
-distance [4,2,1,1] 1.0e-3, 2.55, −0.57 (not smooth at r = 0); exp_sin_sum4 [4,2,1,1] 0.41,
-3.97, +0.11 (every seed misses the structure at G = 3). Before, on pykan's sample quantiles:
-7.0e-3, 4.1e-4, 3.3e-5, 3.9e-6, test/train 2.0 at 50, slope −3.26 — the outer edge's input
+distance [4,2,1,1] 1.0e-3, 2.55, 2.41, −0.57 (not smooth at r = 0); exp_sin_sum4 [4,2,1,1] 0.41,
+3.97, +0.11 (every seed misses the structure at G = 3). arctan on 4000 training points
+(seed 0): 7.6e-8, 1.15 (1 test point outside, not 10); pykan on arctan: 4.9e-2, 3600, +2.67.
+The main workload before, on pykan's sample quantiles: 7.0e-3, 4.1e-4, 3.3e-5, 3.9e-6,
+test/train 2.0 at 50, slope −3.26 — the outer edge's input
 (sin(πx) + y² after the first layer) is sparse near its top, where equal-count intervals
 are several times wider than elsewhere and their h⁴ error dominated at fine grids.
 Levenberg–Marquardt from the trained G = 50 model halved that training RMSE but moved the

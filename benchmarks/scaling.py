@@ -12,18 +12,31 @@ steps at the first grid;
 the seed with the lowest train RMSE there is extended: for each next grid
 ``model = model.refine(G)`` and ``--steps`` more steps (knots updated during the first 50,
 as ``fit`` does by default). Printed per grid: parameter count, train and test RMSE, test /
-train, and the test RMSE right after ``refine`` over the one before it (1.00 when refine
-keeps the function). Then the least-squares slope of log(test RMSE) vs log(G) over
-G = 5, 10, 20, 50 (theory −4 for cubic splines).
+train, the test RMSE right after ``refine`` over the one before it (1.00 when refine
+keeps the function), and "inside": the test RMSE on the test points whose input to every
+layer lies within the training samples' range there, its ratio to train, and how many test
+points are left out. Then the least-squares slope of log(test RMSE) vs log(G) over
+G = 5, 10, 20, 50 (theory −4 for cubic splines). ``--function feynman_I6_2 --width 2 2 1 1``:
+Feynman I.6.2 on [1, 5]² (``EXTRA``).
 
 pykan's column: when ``kan`` (pykan) imports in this interpreter, or ``--pykan-python``
 names one where it does, the same recipe runs there in float64 on the same data (pykan's
 own seeds, best of ``--pykan-seeds`` at the first grid) and its RMSEs print side by side.
 
 Measured (seed 2 chosen; README "Scaling"), grid updates on quantiles of p^(1/9) capped at
-2p (``knotgrid.density_quantiles``): test RMSE 6.2e-3, 2.9e-4, 1.9e-5, 7.0e-7 at G = 5, 10, 20,
-50, test/train ≤ 1.73, refine ratios 1.00, slope −3.93. Before, on pykan's sample quantiles:
-7.0e-3, 4.1e-4, 3.3e-5, 3.9e-6, test/train 2.0 at 50, slope −3.26 — the outer edge's input
+2p (``knotgrid.density_quantiles``): test RMSE 6.2e-3, 2.9e-4, 1.9e-5, 7.0e-7, 5.9e-7 at G = 5,
+10, 20, 50, 100, test/train ≤ 1.73 up to 50 (10.8 at 100: 10 samples per interval), refine
+ratios 1.00, slope −3.93; pykan 0.2.8 (its seed 1): 6.9e-3, 4.1e-4, 3.6e-5, 9.8e-5, 8.2e-4,
+test/train 53 at 50, refine up to 1.97, slope −1.90.
+Deeper models, G = 3 → 50 (test RMSE at 50, test/train, inside/train, slope): arctan
+[2,1,1,1] 1.7e-7, 3.54, 1.18, −2.60 (two corner test points past the hidden node's training
+range carry 89% of the squared error); Feynman I.6.2 [2,2,1,1] 5.2e-6, 4.00, 3.48, −0.79
+(train RMSE stalls near 2e-6 from G = 20: the hidden node is not an exact function of f);
+distance [4,2,1,1] 1.0e-3, 2.55, 2.41, −0.57 (not smooth at r = 0); exp_sin_sum4 [4,2,1,1] 0.41,
+3.97, +0.11 (every seed misses the structure at G = 3). arctan on 4000 training points
+(seed 0): 7.6e-8, 1.15 (1 test point outside, not 10); pykan on arctan: 4.9e-2, 3600, +2.67.
+The main workload before, on pykan's sample quantiles: 7.0e-3, 4.1e-4, 3.3e-5, 3.9e-6,
+test/train 2.0 at 50, slope −3.26 — the outer edge's input
 (sin(πx) + y² after the first layer) is sparse near its top, where equal-count intervals
 are several times wider than elsewhere and their h⁴ error dominated at fine grids.
 Levenberg–Marquardt from the trained G = 50 model halved that training RMSE but moved the
@@ -43,18 +56,47 @@ import time
 import numpy as np
 
 from minikan import KAN
+from minikan.data import create_dataset
 from minikan.data import dataset as zoo_dataset
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SLOPE_GRIDS = (5, 10, 20, 50)
 
 
+def feynman_I6_2(x):
+    """Feynman I.6.2, exp(-(θ/σ)²/2)/√(2πσ²), θ, σ on [1, 5] (KAN §3.3, Table 2; AI Feynman's ranges)."""
+    theta, sigma = x[:, 0], x[:, 1]                                     # (n,), (n,)
+    return np.exp(-(theta / sigma) ** 2 / 2) / np.sqrt(2 * np.pi * sigma ** 2)
+
+
+# Workloads beyond the zoo: name -> (f, n_var, sampling range). [2, 2, 1, 1] represents I.6.2
+# exactly with smooth edges: log θ, log σ; then -exp(2(log θ - log σ))/2 - log σ; then exp/√2π.
+EXTRA = {"feynman_I6_2": (feynman_I6_2, 2, (1.0, 5.0))}
+
+
 def data(name="exp_sin"):
+    if name in EXTRA:
+        f, n_var, box = EXTRA[name]
+        return create_dataset(f, n_var, box, 1000, 1000, seed=0)
     return zoo_dataset(name, 1000, 1000, seed=0)                        # on the zoo entry's ranges
 
 
+def inside_rows(model, dataset):
+    """Mask (n_test,) of the test points whose input to every layer lies in the training inputs' range."""
+    train = model.layer_inputs(dataset["train_input"])                  # per layer (n_train, in_l)
+    test = model.layer_inputs(dataset["test_input"])                    # per layer (n_test, in_l)
+    return np.all([((b >= a.min(0)) & (b <= a.max(0))).all(1) for a, b in zip(train, test)], axis=0)
+
+
+def evaluate(model, dataset):
+    """train, test RMSE, test RMSE on the test points ``inside_rows`` keeps, and how many it drops."""
+    ev, inside = model.evaluate(dataset), inside_rows(model, dataset)
+    err = model(dataset["test_input"][inside]) - dataset["test_label"][inside]   # (n_inside, out)
+    return ev["train_rmse"], ev["test_rmse"], float(np.sqrt(np.mean(err ** 2))), int((~inside).sum())
+
+
 def minikan_run(width, grids, steps, seeds, dataset):
-    """Rows of (G, n_params, train, test, test after refine / before) for the best seed."""
+    """Rows of (G, n_params, train, test, test after refine / before, test inside, n outside)."""
     best = None
     for seed in seeds:                                                  # pick at the first grid
         model = KAN(width, grid=grids[0], k=3, seed=seed)
@@ -63,14 +105,15 @@ def minikan_run(width, grids, steps, seeds, dataset):
         if best is None or train < best[0]:
             best = (train, seed, model)
     _, seed, model = best
-    rows = [(grids[0], model.n_params(), *model.evaluate(dataset).values(), float("nan"))]
+    train, test, inside, n_out = evaluate(model, dataset)
+    rows = [(grids[0], model.n_params(), train, test, float("nan"), inside, n_out)]
     for G in grids[1:]:
         before = model.evaluate(dataset)["test_rmse"]
         model = model.refine(G)                                         # on the last fit's inputs
         after = model.evaluate(dataset)["test_rmse"]
         model.fit(dataset, opt="LBFGS", steps=steps, log=0)
-        ev = model.evaluate(dataset)
-        rows.append((G, model.n_params(), ev["train_rmse"], ev["test_rmse"], after / before))
+        train, test, inside, n_out = evaluate(model, dataset)
+        rows.append((G, model.n_params(), train, test, after / before, inside, n_out))
     return seed, rows
 
 
@@ -108,7 +151,27 @@ def pykan_run(width, grids, steps, seeds, dataset):
 
 
 def pykan_rows(args):
-    """pykan's rows, here or through ``--pykan-python``; None when pykan is not available."""
+    """pykan's rows, here or through ``--pykan-python``; None when pykan is not available.
+
+    With ``--pykan-json PATH`` the rows are read from PATH when it holds a run with the same
+    settings, and written there after a fresh run (pykan's side takes ~12 min on one core).
+    """
+    settings = {key: getattr(args, key) for key in ("function", "width", "grids", "steps", "pykan_seeds")}
+    if args.pykan_json and os.path.exists(args.pykan_json):
+        with open(args.pykan_json) as fh:
+            saved = json.load(fh)
+        if saved["settings"] == settings:
+            return saved["seed"], [tuple(r) for r in saved["rows"]]
+        print(f"{args.pykan_json} holds other settings; running pykan again", file=sys.stderr)
+    result = pykan_fresh(args)
+    if result and args.pykan_json:
+        with open(args.pykan_json, "w") as fh:
+            json.dump({"settings": settings, "seed": result[0], "rows": result[1]}, fh)
+    return result
+
+
+def pykan_fresh(args):
+    """pykan's rows from a new run, in this interpreter or in ``--pykan-python``."""
     try:
         import kan  # noqa: F401
         return pykan_run(args.width, args.grids, args.steps, args.pykan_seeds, data(args.function))
@@ -139,25 +202,29 @@ def slope(rows, grids=SLOPE_GRIDS):
 
 
 def plot(results, path, title):
+    """Test (solid) and train (dotted) RMSE against N, each point labelled with its G, and N⁻⁴."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(5.0, 3.6))
+    fig, ax = plt.subplots(figsize=(6.0, 4.2))
     for (name, rows), color in zip(results.items(), ("C0", "C1")):
         N = np.array([r[1] for r in rows], dtype=float)
         ax.loglog(N, [r[3] for r in rows], "o-", color=color, label=f"{name} test")
-        ax.loglog(N, [r[2] for r in rows], "x:", color=color, alpha=0.6, label=f"{name} train")
+        ax.loglog(N, [r[2] for r in rows], "x:", color=color, alpha=0.7, label=f"{name} train")
     rows = next(iter(results.values()))
     N = np.array([rows[1][1], rows[-1][1]], dtype=float)                # anchored at the 2nd grid
-    ax.loglog(N, rows[1][3] * (N / N[0]) ** -4.0, "k--", label=r"$N^{-4}$")
-    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())   # only 10^k labels
-    ax.set_xlabel("number of parameters N")
+    ax.loglog(N, rows[1][3] * (N / N[0]) ** -4.0, "k--", lw=1.0, label=r"$N^{-4}$ (from G = %d)" % rows[1][0])
+    ticks = [r[1] for r in rows]                                        # minikan's N, labelled N and G
+    ax.set_xticks(ticks, [f"{n}\nG={r[0]}" for n, r in zip(ticks, rows)], fontsize=7)
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.grid(True, which="major", alpha=0.3)
+    ax.set_xlabel("number of parameters N (grid G)")
     ax.set_ylabel("RMSE")
     ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="lower left")
     fig.tight_layout()
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    fig.savefig(path, dpi=90)
+    fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
@@ -165,11 +232,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--grids", type=int, nargs="+", default=[3, 5, 10, 20, 50, 100])
-    parser.add_argument("--function", default="exp_sin", help="a name in minikan.data.FUNCTIONS")
+    parser.add_argument("--function", default="exp_sin", help="a name in minikan.data.FUNCTIONS or feynman_I6_2")
     parser.add_argument("--width", type=int, nargs="+", default=[2, 1, 1])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--pykan-seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--pykan-python", default=None, help="an interpreter where pykan imports")
+    parser.add_argument("--pykan-json", default=None, help="read pykan's rows from / save them to this file")
     parser.add_argument("--pykan-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", default=os.path.join(ROOT, "docs", "scaling.png"))
     args = parser.parse_args()
@@ -183,9 +251,10 @@ def main():
           f"test points; minikan seed {seed}" + (f", pykan seed {py[0]}" if py else "")
           + f" (best train RMSE at G = {args.grids[0]})")
     head = f"{'G':>5}{'params':>8}{'train':>10}{'test':>10}{'test/train':>11}{'refine':>8}"
-    print(head + ("   |  pykan" + head[5:] if py else ""))
+    print(head + f"{'inside':>10}{'/train':>7}{'out':>4}" + ("   |  pykan" + head[5:] if py else ""))
     for i, r in enumerate(rows):
-        line = f"{r[0]:5d}{r[1]:8d}{r[2]:10.2e}{r[3]:10.2e}{r[3] / r[2]:11.2f}{r[4]:8.2f}"
+        line = (f"{r[0]:5d}{r[1]:8d}{r[2]:10.2e}{r[3]:10.2e}{r[3] / r[2]:11.2f}{r[4]:8.2f}"
+                f"{r[5]:10.2e}{r[5] / r[2]:7.2f}{r[6]:4d}")
         if py:
             p = py[1][i]
             line += f"   |  {p[1]:8d}{p[2]:10.2e}{p[3]:10.2e}{p[3] / p[2]:11.2f}{p[4]:8.2f}"

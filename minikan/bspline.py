@@ -160,30 +160,43 @@ def local_basis(x, t, k):
     """
     count = _count(x, t, k)                                          # (batch, in_dim): μ + 1
     _, table, offsets = _knot_tables(t, k)                           # (n_rows, in·(n_knots+1)), (in,)
-    rows = np.take(table, count + offsets, axis=1)                   # (n_rows, batch, in_dim)
-    L = x - rows[k - 1::-1]                                          # (k, batch, in_dim): L[q] = x - t_{μ-q}
-    R = rows[k:2 * k] - x                                            # (k, batch, in_dim): R[r] = t_{μ+1+r} - x
-    V = np.empty((k + 1,) + x.shape)                                 # (k + 1, batch, in_dim), degree by degree
+    V, dV = np.empty((k + 1,) + x.shape), np.empty((k + 1,) + x.shape)  # (k + 1, batch, in_dim)
+    step = max(1, BLOCK_POINTS // x.shape[1])
+    for b in range(0, len(x), step):                                 # one block of rows at a time
+        rows = slice(b, b + step)
+        _triangle(x[rows], np.take(table, count[rows] + offsets, axis=1), k, V[:, rows], dV[:, rows])
+    return np.clip(count - 1, 0, t.shape[1] - 2), V, dV
+
+
+# Points per block of ``local_basis``: its ~10 temporaries of a block stay in a 1 MiB L2 cache.
+# Measured (32 inputs, k = 3): batch 8192 took 18.5 ms in one piece, 13.9 ms in blocks of
+# 8192 points (2.0× batch 4096, not 2.6×); blocks of 2048–4096 cost 10–45 % more in loop overhead.
+BLOCK_POINTS = 8192
+
+
+def _triangle(x, rows, k, V, dV):
+    """``local_basis`` on one block x (r, in_dim) with its knot-table rows (n_rows, r, in_dim),
+    into V and dV (k + 1, r, in_dim)."""
+    L = x - rows[k - 1::-1]                                          # (k, r, in_dim): L[q] = x - t_{μ-q}
+    R = rows[k:2 * k] - x                                            # (k, r, in_dim): R[r] = t_{μ+1+r} - x
     V[0] = rows[-(k + 2)]                                            # B_{μ,0} = 1, 0 outside the grid
     q_pad = np.zeros((k + 2,) + x.shape)                             # q_{-1}, q_0 … q_{k-1}, q_k of degree k
     first = 2 * k                                                    # row of degree d's first reciprocal span
-    for d in range(1, k + 1):
-        Ld, Rd = L[d - 1::-1], R[:d]                                 # (d, batch, in_dim): L_{d-1-r}, R_r
-        # q_r = V_{d-1}[r] / span; then V_d overwrites V_{d-1} in place, from q alone
-        q = np.multiply(V[:d], rows[first:first + d], out=q_pad[1:k + 1] if d == k else None)
+    for d in range(1, k + 1):                                        # V_d overwrites V_{d-1} in place
+        Ld, Rd = L[d - 1::-1], R[:d]                                 # (d, r, in_dim): L_{d-1-r}, R_r
+        q = np.multiply(V[:d], rows[first:first + d], out=q_pad[1:k + 1] if d == k else None)  # V_{d-1}/span
         first += d
         np.multiply(Rd, q, out=V[:d])                                # R_r q_r ...
         V[d] = 0.0
         V[1:d + 1] += Ld * q                                         # ... + L_{d-r} q_{r-1}
     q_pad *= k
-    dV = q_pad[:-1] - q_pad[1:]                                      # (k + 1, batch, in_dim): k (q_{r-1} - q_r)
+    np.subtract(q_pad[:-1], q_pad[1:], out=dV)                       # k (q_{r-1} - q_r)
     # Functions the grid does not have (μ - k + r outside [0, n_basis), in the extension
     # zones) are zeroed by a factor looked up with the knots: on a hidden layer ~40 % of the
     # points can lie there, where a masked fix-up of those points cost more than the triangle.
-    exists = rows[-(k + 1):]                                         # (k + 1, batch, in_dim), 0 or 1
+    exists = rows[-(k + 1):]                                         # (k + 1, r, in_dim), 0 or 1
     V *= exists
     dV *= exists
-    return np.clip(count - 1, 0, t.shape[1] - 2), V, dV
 
 
 def positions(mu, k, n_basis):

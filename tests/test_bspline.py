@@ -124,6 +124,34 @@ def test_local_values_of_functions_the_grid_lacks_are_zero(k):
     assert (V[missing] == 0).all() and (dV[missing] == 0).all()
 
 
+def test_local_basis_in_blocks_equals_one_block(monkeypatch):
+    rng = np.random.default_rng(90)
+    t = nonuniform_knots(5, 3, 3, seed=14)
+    x = rng.uniform(t[:, 0] - 0.3, t[:, -1] + 0.3, (101, 3))             # every zone
+    whole = bspline.local_basis(x, t, 3)
+    monkeypatch.setattr(bspline, "BLOCK_POINTS", 20)                     # blocks of 6 rows, the last of 5
+    for a, b in zip(bspline.local_basis(x, t, 3), whole):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("k", [0, 1, 3, 5])
+def test_positions_stay_in_their_row_and_never_repeat(k):
+    """Every point's k + 1 writes land in its own (b, i) row of the basis, on distinct
+    columns, the functions the grid has on their own column (the others folded elsewhere)."""
+    G = 2
+    t = knotgrid.uniform_knots(G, k, 2)
+    x = np.linspace(t[0, 0] - 0.3, t[0, -1] + 0.3, 301)[:, None].repeat(2, axis=1)  # every zone
+    mu, V, _ = bspline.local_basis(x, t, k)
+    n_basis = G + k
+    pos = bspline.positions(mu, k, n_basis)                               # (k+1, batch, 2)
+    row, col = np.divmod(pos, n_basis)
+    assert (row == np.arange(x.size).reshape(x.shape)).all()
+    assert all(len(set(col[:, b, i])) == k + 1 for b in range(len(x)) for i in range(2))
+    real = (mu - k + np.arange(k + 1)[:, None, None])                     # μ - k + r
+    has = (real >= 0) & (real < n_basis)
+    assert (col[has] == real[has]).all() and (V[~has] == 0).all()
+
+
 def test_gather_dot_is_the_transpose_of_scatter():
     rng = np.random.default_rng(80)
     k, G = 3, 4

@@ -244,14 +244,21 @@ class KANLayer:
         p = self.params
         return p["coef"], p["scale_base"], p["scale_sp"], self.spline_mask(), self.knots, self.k
 
+    def _symbolic_values(self, x):
+        """(sym, v, cache): the active symbolic edges, their values v (batch, n_sym) on x and
+        the cache for ``values_backward``; (sym, None, None) when there are none."""
+        sym = self.active_symbolic()
+        if not sym:
+            return sym, None, None
+        v, cache = _symbolic_edges().values(x, self.params["sym_affine"], sym)
+        return sym, v, cache
+
     def forward(self, x):
         """y (batch, out_dim) for x (batch, in_dim); keeps the cache for ``backward``."""
         y, cache = layer_forward(x, *self._spline_args())
-        sym, sym_cache = self.active_symbolic(), None
+        sym, v, sym_cache = self._symbolic_values(x)
         if sym:
-            edges = _symbolic_edges()
-            v, sym_cache = edges.values(x, self.params["sym_affine"], sym)
-            y += v @ edges.scatter_matrix(sym, self.out_dim)       # (batch, n_sym)@(n_sym, out)
+            y += v @ _symbolic_edges().scatter_matrix(sym, self.out_dim)  # (batch, n_sym)@(n_sym, out)
         self._cache = ForwardCache(cache, sym, sym_cache)
         return y
 
@@ -275,12 +282,10 @@ class KANLayer:
     def edge_forward(self, x):
         """Every edge's φ_{j,i}(x_i) (batch, in_dim, out_dim) and the cache for ``edge_backward``."""
         phi, cache = edge_forward(x, *self._spline_args())
-        sym, sym_cache = self.active_symbolic(), None
+        sym, v, sym_cache = self._symbolic_values(x)
         if sym:
-            edges = _symbolic_edges()
-            v, sym_cache = edges.values(x, self.params["sym_affine"], sym)
-            i, j = edges.edge_index(sym)
-            phi[:, i, j] = v
+            i, j = _symbolic_edges().edge_index(sym)
+            phi[:, i, j] = v                                           # (batch, n_sym)
         return phi, ForwardCache(cache, sym, sym_cache)
 
     def spline_cache(self, x, reuse=False):

@@ -64,7 +64,7 @@ SLOPE_GRIDS = (5, 10, 20, 50)
 
 
 def feynman_I6_2(x):
-    """Feynman I.6.2, exp(-(θ/σ)²/2)/√(2πσ²), θ, σ on [1, 5] (KAN §3.3, Table 2; AI Feynman's ranges)."""
+    """Feynman I.6.2, exp(-(θ/σ)²/2)/√(2πσ²) (KAN §3.3, Table 2), here with θ, σ on [1, 5]."""
     theta, sigma = x[:, 0], x[:, 1]                                     # (n,), (n,)
     return np.exp(-(theta / sigma) ** 2 / 2) / np.sqrt(2 * np.pi * sigma ** 2)
 

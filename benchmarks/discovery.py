@@ -38,8 +38,8 @@ resolved ties and disguise rule and the formula's scale handling); the six misse
 all three seeds, gauss2 seeds 0 and 2 (pruned to [2, 3, 1], an edge left a spline), product
 seed 2; I.6.2a's three and two product runs pass the bar with formulas of another shape.
 Seeds 3–4: 27/32, 22 exact (seeds 0–4: 69/80, 86%, 58 exact). ``discover`` seed 0: 15/16, 12
-exact (10 before; misses I.10.7). ``pykan`` seed 0: 7 of the 15 formulas that finished, three
-of them crashing inside pykan's fit.
+exact (10 before; misses I.10.7). ``pykan`` seed 0: 8/16 (minikan's ``manual`` at seed 0: 14/16),
+three of the failures crashes inside pykan's fit.
 """
 import argparse
 import json

@@ -30,6 +30,10 @@ first grid update, then apart only through how the two round quantile knots; see
 to another minimum). So pykan's lead was the draw of its initialisations; both lose most of
 Adam's step size the same way, and the reset of the refitted coefficients' moments removes
 it (``optim/adam.py``, Notes).
+
+Re-measured with the current grid updates (knots by density quantiles), seeds 0–2, without
+pykan: minikan 3.49e-2, 2.47e-2, 2.65e-2 (median 2.65e-2, bar ≤ 7e-2); kept 2.43e-2, 8.00e-2,
+4.43e-2.
 """
 import argparse
 import time

@@ -329,7 +329,7 @@ class KAN(losses.Predictor):
         return fix.auto_symbolic(self, lib, r2_threshold, weight_simple, x, check, tolerance, y)
 
     def symbolic_formula(self, var=None, digits=None, snap=None):
-        """One sympy expression per output; exact unless ``digits``/``snap`` (symbolic/formula.py)."""
+        """One sympy expression per output; exact unless ``digits``/``snap`` (symbolic/formula.py, constants.py)."""
         from minikan.symbolic import formula
         return formula.symbolic_formula(self, var, digits, snap)
 

@@ -3,7 +3,7 @@ shown as 0, and a log's or a root's common scale comes out so the formula can sn
 import numpy as np
 import sympy as sp
 
-from minikan.symbolic import formula
+from minikan.symbolic import constants
 from minikan.symbolic.fit import suggest
 from minikan.symbolic.library import LIBRARY
 from minikan.symbolic.ranking import SMALL_ARC, disguised, resolved, score
@@ -48,7 +48,7 @@ def test_a_multiplicative_constant_is_never_rounded_or_snapped_to_zero():
     x = np.linspace(-1.5, 1.5, 7)
     truth = _values(GAUSS2, x)                                     # O(1) values: not negligible
     assert 0.005 < truth.min() and truth.max() < 1
-    rounded, snapped = formula.round_constants(GAUSS2, 3), formula.snap_constants(GAUSS2, 1e-3)
+    rounded, snapped = constants.round_constants(GAUSS2, 3), constants.snap_constants(GAUSS2, 1e-3)
     for shown in (rounded, snapped):
         assert shown != 0 and not any(abs(float(f)) < 1e-3 for f in shown.atoms(sp.Float))
     assert str(rounded).endswith("- 517.745)")                     # the scale, shown as a shift
@@ -58,15 +58,15 @@ def test_a_multiplicative_constant_is_never_rounded_or_snapped_to_zero():
 def test_a_scale_whose_term_is_negligible_on_the_samples_still_vanishes():
     expr = sp.Float(1.0000001) * X1 * sp.exp(-X2) + sp.Float(4e-16) * sp.exp(-X2)
     samples = {X1: np.linspace(0.5, 2, 20), X2: np.linspace(0, 2, 20)}
-    assert formula.snap_constants(expr, 1e-3, samples) == X1 * sp.exp(-X2)
-    assert formula.snap_constants(expr, 1e-3) != X1 * sp.exp(-X2)    # without samples: kept
+    assert constants.snap_constants(expr, 1e-3, samples) == X1 * sp.exp(-X2)
+    assert constants.snap_constants(expr, 1e-3) != X1 * sp.exp(-X2)    # without samples: kept
 
 
 def test_a_common_scale_leaves_a_log_or_a_root_so_the_formula_snaps_exactly():
     log_fit = sp.log(sp.Float(2.4881648) * X1 + sp.Float(2.4881648) * X2 ** 2 + sp.Float(4.9763296)) \
         - sp.Float(0.9115454)                                       # the benchmark's log_sum, seed 0
-    assert formula.snap_constants(log_fit, 1e-3) == sp.log(X1 + X2 ** 2 + 2)
+    assert constants.snap_constants(log_fit, 1e-3) == sp.log(X1 + X2 ** 2 + 2)
     root_fit = sp.Float(1.5101225) * sp.sqrt(sp.Float(0.4385061) * (X1 ** 2 + X2 ** 2 + 1))
-    assert formula.snap_constants(root_fit, 1e-3) == sp.sqrt(X1 ** 2 + X2 ** 2 + 1)
+    assert constants.snap_constants(root_fit, 1e-3) == sp.sqrt(X1 ** 2 + X2 ** 2 + 1)
     no_scale = sp.log(sp.Float(2.3371) * X1 + sp.Float(1.7183))    # no simple ratio: left alone
-    assert formula.snap_constants(no_scale, 1e-3) == no_scale
+    assert constants.snap_constants(no_scale, 1e-3) == no_scale

@@ -9,7 +9,7 @@ from helpers import perturb
 from minikan import bspline, data, gradcheck
 from minikan.cli import DEMO_LAMB, DEMO_LAMB_ENTROPY
 from minikan.model import KAN
-from minikan.symbolic import fix, formula
+from minikan.symbolic import constants, fix
 
 TOL = 1e-6
 X1, X2 = sp.symbols("x1 x2", real=True)
@@ -146,13 +146,13 @@ def test_digits_rounds_every_constant():
     (3.14159, 1e-6, None),
 ])
 def test_simple_value(v, tol, expected):
-    assert formula.simple_value(v, tol) == expected
+    assert constants.simple_value(v, tol) == expected
 
 
 def test_snap_constants_on_an_expression():
     x = sp.Symbol("x", real=True)
     expr = sp.Float(2.0000001) * sp.sin(sp.Float(3.14159) * x + sp.Float(0.50001)) + sp.Float(0.123456)
-    snapped = formula.snap_constants(expr, 1e-3)
+    snapped = constants.snap_constants(expr, 1e-3)
     assert snapped == 2 * sp.sin(sp.pi * x + sp.Rational(1, 2)) + sp.Float(0.123456)
 
 
@@ -177,14 +177,14 @@ def test_snap_on_a_model_formula():
     (0.123456, 1e-4, None),
 ])
 def test_simple_value_prefers_multiples_of_pi_to_near_fractions(v, tol, expected):
-    assert formula.simple_value(v, tol) == expected
+    assert constants.simple_value(v, tol) == expected
 
 
 def test_snap_folds_constants_before_snapping():
     x = sp.Symbol("x", real=True)
     b = 0.666234081732075
     expr = sp.atan(sp.Float(1.0) * x + sp.Float(b ** -3) * (sp.Float(b) * x + sp.Float(4.9e-17)) ** 3)
-    assert formula.snap_constants(expr, 1e-3) == sp.atan(x + x ** 3)
+    assert constants.snap_constants(expr, 1e-3) == sp.atan(x + x ** 3)
 
 
 def test_snap_moves_a_non_simple_exp_factor_into_the_exponent():
@@ -192,7 +192,7 @@ def test_snap_moves_a_non_simple_exp_factor_into_the_exponent():
     x = sp.Symbol("x", real=True)
     expr = sp.exp(sp.Float(0.5 + 1e-5) - sp.Float(0.25 - 1e-5) * sp.cos(sp.Float(2 + 1e-5) * x))
     target = sp.exp(sp.Rational(1, 2) - sp.cos(2 * x) / 4)
-    assert sp.simplify(formula.snap_constants(expr, 1e-3) - target) == 0
+    assert sp.simplify(constants.snap_constants(expr, 1e-3) - target) == 0
 
 
 @pytest.mark.parametrize("expr, expected", [
@@ -200,14 +200,14 @@ def test_snap_moves_a_non_simple_exp_factor_into_the_exponent():
     (sp.Float(2.0000001) * sp.exp(X1 ** 2), 2 * sp.exp(X1 ** 2)),     # a simple factor stays a factor
 ])
 def test_snap_keeps_a_simple_exp_factor_outside(expr, expected):
-    assert formula.snap_constants(expr, 1e-3) == expected
+    assert constants.snap_constants(expr, 1e-3) == expected
 
 
 def test_snap_leaves_a_constant_near_no_simple_value():
     v = 0.3718                                       # 3/8, the nearest simple value, is 3.2e-3 away
-    assert formula.simple_value(v, 3e-3) is None
+    assert constants.simple_value(v, 3e-3) is None
     expr = sp.Float(v) * sp.sin(X1) + sp.Float(v) * sp.exp(X1)     # log 0.3718 = −0.9894: not −1 either
-    assert formula.snap_constants(expr, 1e-3) == expr
+    assert constants.snap_constants(expr, 1e-3) == expr
 
 
 # ------------------------------------------------------------------ fix, unfix, suggest
@@ -406,15 +406,15 @@ DIVISION = (sp.Float(K) * (sp.Float(B1) * X1 + sp.Float(-9.29e-16)) ** sp.Float(
 def test_snap_folds_through_float_powers_before_snapping_the_coefficient():
     # K = 0.33273 is within 1e-3 of 1/3, but the coefficient the data fixed is K·B1/B2 = 1.00000.
     assert abs(K * B1 / B2 - 1) < 1e-12
-    assert formula.snap_constants(DIVISION, 1e-3) == X1 / X2
-    assert formula.snap_constants(DIVISION, 1e-3) == formula.snap_constants(DIVISION, 1e-3)
+    assert constants.snap_constants(DIVISION, 1e-3) == X1 / X2
+    assert constants.snap_constants(DIVISION, 1e-3) == constants.snap_constants(DIVISION, 1e-3)
 
 
 def test_round_folds_through_float_powers_before_rounding_the_coefficient():
-    assert formula.round_constants(DIVISION, 4) == sp.Float(1.0) * X1 / X2
+    assert constants.round_constants(DIVISION, 4) == sp.Float(1.0) * X1 / X2
 
 
 def test_integral_float_exponents_fold_like_integers():
-    folded = formula.fold_constants(sp.Float(3.0) * (sp.Float(2.0) * X1 + X2) ** sp.Float(2.0))
+    folded = constants.fold_constants(sp.Float(3.0) * (sp.Float(2.0) * X1 + X2) ** sp.Float(2.0))
     assert not folded.atoms(sp.Pow) - {X1 ** 2, X2 ** 2}           # multiplied out
     assert sp.nsimplify(folded) == 12 * X1 ** 2 + 12 * X1 * X2 + 3 * X2 ** 2

@@ -7,6 +7,7 @@
 ``edges``: an edge fixed to a·f(b·x + c) + d inside a layer, with its backward.
 ``fix``: suggest, fix, auto-fix and unfix edges of a model.
 ``formula``: a fully symbolic model read out as sympy expressions.
+``constants``: what its constants become: folded, rounded for display, snapped.
 ``parse``: a sympy formula read as a DAG of sums, products and library edges.
 ``compiler``: a formula compiled into a KAN, and a symbolic KAN back into splines.
 
@@ -20,8 +21,8 @@ import importlib
 _EXPORTS = {
     "DOMAIN_EPS": "primitive", "Domain": "primitive", "Primitive": "primitive", "LIBRARY": "library",
     "add_primitive": "library", "get_library": "library",
-    "AffineFit": "fit", "Suggestion": "fit", "fit_affine": "fit", "format_table": "fit",
-    "score": "fit", "suggest": "fit",
+    "AffineFit": "fit", "Suggestion": "ranking", "fit_affine": "fit", "format_table": "ranking",
+    "score": "ranking", "suggest": "fit",
 }
 
 __all__ = list(_EXPORTS)

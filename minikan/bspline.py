@@ -4,8 +4,7 @@ A KAN edge is φ(x) = w_b·silu(x) + w_s·Σ_m c_m B_m(x) (KAN arXiv:2404.19756,
 module holds the B_m on given knots (where the knots go is ``knotgrid.py``): their values,
 their slopes, and how to find the c_m that make Σ_m c_m B_m(x) follow a given curve.
 
-Shapes: batch; in_dim (one grid per input); G intervals; k degree (3 = cubic);
-n_basis = G + k; n_knots = G + 2k + 1.
+Shapes: batch; in_dim (one grid per input); G intervals; k degree (3 = cubic); n_basis = G + k; n_knots = G + 2k + 1.
 
 Knots ``t`` of one input: G intervals on [lo, hi] (the *base interval*), extended by k
 knots on each side, so that all G + k basis functions have full support there and sum to

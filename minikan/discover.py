@@ -216,7 +216,12 @@ def discover(data, lib=None, width=None, seed=0, restarts=3, lamb=0.01, steps=ST
         other penalty weights are ``fit``'s defaults. Without ``prune``, 0 is usual.
     steps : L-BFGS steps per stage.
     grid, k : the initial grid G and spline degree.
-    refine : grids to extend to after the re-fit, e.g. (10, 20); none by default.
+    refine : grids to extend to after the re-fit, e.g. (10, 20); none by default. Measured
+        (benchmarks/discovery.py, seeds 0–1, 16 formulas): refine=(10,) recovers the same 30/32
+        (25 exact) at 1.2× the time; a more accurate spline helps where a G = 5 one is too coarse
+        to tell exp(−x²) on [−2, 2] from a cosine, but the stricter 10×-spline bar then fails
+        formulas that need a function outside the library, e.g. log(1 + x²) (net 0 on ten
+        further formulas).
     input_names, output_names : names in the formula (default x1, x2, …; y1, …).
     tries : how many of the best starts may go through the whole recipe.
     log : progress every ``log`` steps (0: silent).

@@ -134,8 +134,11 @@ def density_quantiles(xs, G, power):
             edges = np.linspace(col[0], col[-1], n_bins + 1)    # (n_bins + 1,)
             share = np.histogram(col, edges)[0] / len(col)      # (n_bins,) samples' share per bin
             rho = share ** float(power)
-            for _ in range(50):                                 # cap and renormalise, to a fixed point
-                rho = np.minimum(rho / rho.sum(), share / MIN_SHARE)
+            cap = share / MIN_SHARE                             # (n_bins,)
+            for sweep in range(50):                             # cap and renormalise, to a fixed point
+                rho, previous = np.minimum(rho / rho.sum(), cap), rho
+                if sweep % 5 == 4 and np.array_equal(rho, previous):   # exact: later sweeps repeat it
+                    break
             mass = np.cumsum(rho)                               # (n_bins,)
             out[i] = np.interp(u, np.append(0.0, mass) / mass[-1], edges)
     return out

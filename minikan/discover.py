@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from minikan import validate
+from minikan import units, validate
 from minikan.model import KAN
 
 # Hidden width when none is given: [d, 5, m], the width of the KAN paper's and pykan's
@@ -141,7 +141,7 @@ def _finish(model, data, opts, fit_kw, on_stage):
         model = model.refine(G)
         hists[f"refine_{G}"] = model.fit(data, steps=opts["steps"], **fit_kw)
         _stage(on_stage, f"refine_{G}", model, data)
-    spline = [h for h in hists.values()]
+    spline = list(hists.values())
     spline_rmse = float(spline[-1]["test_loss"][-1]) if spline else float("nan")
     if not opts["symbolic"]:
         return DiscoveryResult(model, None, float("inf"), spline_rmse, found, hists, [], "symbolic=False", data)
@@ -177,11 +177,11 @@ def train_rmse(result):
     return formula_rmse(result.formula, result.model.input_names, x, np.reshape(y, (len(x), -1)))
 
 
-def trusted(result, data=None):
+def trusted(result):
     """Whether the formula fits the *training* data as well as a formula should: its train RMSE is
     below ``TRUST_RMSE`` or within ``TRUST_FACTOR`` of the spline model's final train RMSE.
     In a normalised model both are read relative to the target's spread (σ_y), so the bar
-    does not depend on the data's units. ``data`` is unused (kept for old callers)."""
+    does not depend on the data's units."""
     if result.formula is None:
         return False
     if np.asarray(result.data["train_label"]).dtype.kind in "biu":
@@ -258,7 +258,7 @@ def discover(data, lib=None, width=None, seed=0, restarts=3, lamb=0.01, steps=ST
             model.update_grid(x)              # knots onto the standardised inputs from the start
         return model
     if normalize and lamb:
-        lamb = lamb * float(np.mean(make(seed).normalization.y_std ** 2))
+        lamb = lamb * float(np.mean(units.Normalization.from_data(x, y).y_std ** 2))   # 1 for class labels
     probe_steps = min(PROBE_STEPS, steps)
     best, best_train = None, np.inf
     for _, n, model, hist in probe(make, data, restarts, probe_steps, seed, lamb=lamb, **fit_kw)[:tries]:

@@ -101,7 +101,7 @@ def metrics_after_step(model, x, y, x_test, y_test, loss_fn, w, train=True):
     """
     out = _losses(model.forward(x_test), y_test, loss_fn, "test")
     if not train:
-        return {**out, **dict.fromkeys(_losses(None, None, loss_fn, "train")), "n_edges": None, "reg": None}
+        return {**out, **_losses(None, None, loss_fn, "train"), "n_edges": None, "reg": None}
     # The train rows go last, so the layers' caches hold their forward for the edge scores.
     return {**train_metrics(model, *model.forward_with_inputs(x), y, loss_fn, w), **out}
 

@@ -74,11 +74,11 @@ def feynman_I6_2(x):
 EXTRA = {"feynman_I6_2": (feynman_I6_2, 2, (1.0, 5.0))}
 
 
-def data(name="exp_sin"):
+def data(name="exp_sin", train_num=1000):
     if name in EXTRA:
         f, n_var, box = EXTRA[name]
-        return create_dataset(f, n_var, box, 1000, 1000, seed=0)
-    return zoo_dataset(name, 1000, 1000, seed=0)                        # on the zoo entry's ranges
+        return create_dataset(f, n_var, box, train_num, 1000, seed=0)
+    return zoo_dataset(name, train_num, 1000, seed=0)                   # on the zoo entry's ranges
 
 
 def inside_rows(model, dataset):
@@ -156,7 +156,7 @@ def pykan_rows(args):
     With ``--pykan-json PATH`` the rows are read from PATH when it holds a run with the same
     settings, and written there after a fresh run (pykan's side takes ~12 min on one core).
     """
-    settings = {key: getattr(args, key) for key in ("function", "width", "grids", "steps", "pykan_seeds")}
+    settings = {key: getattr(args, key) for key in ("function", "width", "grids", "steps", "pykan_seeds", "train_num")}
     if args.pykan_json and os.path.exists(args.pykan_json):
         with open(args.pykan_json) as fh:
             saved = json.load(fh)
@@ -174,13 +174,13 @@ def pykan_fresh(args):
     """pykan's rows from a new run, in this interpreter or in ``--pykan-python``."""
     try:
         import kan  # noqa: F401
-        return pykan_run(args.width, args.grids, args.steps, args.pykan_seeds, data(args.function))
+        return pykan_run(args.width, args.grids, args.steps, args.pykan_seeds, data(args.function, args.train_num))
     except ImportError:
         pass
     if not args.pykan_python:
         return None
     cmd = [args.pykan_python, os.path.abspath(__file__), "--pykan-only", "--steps", str(args.steps),
-           "--function", args.function,
+           "--function", args.function, "--train-num", str(args.train_num),
            "--width", *map(str, args.width), "--grids", *map(str, args.grids),
            "--pykan-seeds", *map(str, args.pykan_seeds)]
     env = dict(os.environ, PYTHONPATH=ROOT)
@@ -234,6 +234,7 @@ def main():
     parser.add_argument("--grids", type=int, nargs="+", default=[3, 5, 10, 20, 50, 100])
     parser.add_argument("--function", default="exp_sin", help="a name in minikan.data.FUNCTIONS or feynman_I6_2")
     parser.add_argument("--width", type=int, nargs="+", default=[2, 1, 1])
+    parser.add_argument("--train-num", type=int, default=1000, help="training points (test: always 1000)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--pykan-seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--pykan-python", default=None, help="an interpreter where pykan imports")
@@ -242,12 +243,12 @@ def main():
     parser.add_argument("--out", default=os.path.join(ROOT, "docs", "scaling.png"))
     args = parser.parse_args()
     if args.pykan_only:                                                 # the child process
-        print(json.dumps(pykan_run(args.width, args.grids, args.steps, args.pykan_seeds, data(args.function))))
+        print(json.dumps(pykan_run(args.width, args.grids, args.steps, args.pykan_seeds, data(args.function, args.train_num))))
         return
     t0 = time.perf_counter()
-    seed, rows = minikan_run(args.width, args.grids, args.steps, args.seeds, data(args.function))
+    seed, rows = minikan_run(args.width, args.grids, args.steps, args.seeds, data(args.function, args.train_num))
     py = pykan_rows(args)
-    print(f"grid extension, {args.function}, {args.width}, {args.steps} L-BFGS steps per grid, 1000 train / 1000 "
+    print(f"grid extension, {args.function}, {args.width}, {args.steps} L-BFGS steps per grid, {args.train_num} train / 1000 "
           f"test points; minikan seed {seed}" + (f", pykan seed {py[0]}" if py else "")
           + f" (best train RMSE at G = {args.grids[0]})")
     head = f"{'G':>5}{'params':>8}{'train':>10}{'test':>10}{'test/train':>11}{'refine':>8}"

@@ -3,7 +3,8 @@
 Run (from the repository root; a few minutes at the default 200 steps per grid, one core):
 
     OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/scaling.py [--steps 200]
-        [--grids 3 5 10 20 50 100] [--seeds 0 1 2 3 4] [--pykan-python PATH] [--out docs/scaling.png]
+        [--grids 3 5 10 20 50 100] [--seeds 0 1 2 3 4] [--train-num 1000] [--pykan-python PATH]
+        [--out docs/scaling.png]
 
 Workload (default): exp(sin(πx) + y²) on [-1, 1]² (``--function exp_sin``), k = 3, 1000
 train / 1000 test points (data seed 0); ``--function``/``--width`` run another zoo entry,
@@ -34,7 +35,9 @@ range carry 89% of the squared error); Feynman I.6.2 [2,2,1,1] 5.2e-6, 4.00, 3.4
 (train RMSE stalls near 2e-6 from G = 20: the hidden node is not an exact function of f);
 distance [4,2,1,1] 1.0e-3, 2.55, 2.41, −0.57 (not smooth at r = 0); exp_sin_sum4 [4,2,1,1] 0.41,
 3.97, +0.11 (every seed misses the structure at G = 3). arctan on 4000 training points
-(seed 0): 7.6e-8, 1.15 (1 test point outside, not 10); pykan on arctan: 4.9e-2, 3600, +2.67.
+(``--train-num 4000``, seed 0 chosen): 8.0e-8, 1.11, 1.11, -2.90 (1 test point outside, not 10);
+with ``knotgrid.MIN_SHARE`` = 0.25 instead: 2.6e-8, 0.93, 0.93, -3.59, every bar met (see
+``knotgrid.py`` for why 0.5 stays); pykan on arctan: 4.9e-2, 3600, +2.67.
 The main workload before, on pykan's sample quantiles: 7.0e-3, 4.1e-4, 3.3e-5, 3.9e-6,
 test/train 2.0 at 50, slope −3.26 — the outer edge's input
 (sin(πx) + y² after the first layer) is sparse near its top, where equal-count intervals
@@ -243,13 +246,14 @@ def main():
     parser.add_argument("--out", default=os.path.join(ROOT, "docs", "scaling.png"))
     args = parser.parse_args()
     if args.pykan_only:                                                 # the child process
-        print(json.dumps(pykan_run(args.width, args.grids, args.steps, args.pykan_seeds, data(args.function, args.train_num))))
+        dataset = data(args.function, args.train_num)
+        print(json.dumps(pykan_run(args.width, args.grids, args.steps, args.pykan_seeds, dataset)))
         return
     t0 = time.perf_counter()
     seed, rows = minikan_run(args.width, args.grids, args.steps, args.seeds, data(args.function, args.train_num))
     py = pykan_rows(args)
-    print(f"grid extension, {args.function}, {args.width}, {args.steps} L-BFGS steps per grid, {args.train_num} train / 1000 "
-          f"test points; minikan seed {seed}" + (f", pykan seed {py[0]}" if py else "")
+    print(f"grid extension, {args.function}, {args.width}, {args.steps} L-BFGS steps per grid, "
+          f"{args.train_num} train / 1000 test points; minikan seed {seed}" + (f", pykan seed {py[0]}" if py else "")
           + f" (best train RMSE at G = {args.grids[0]})")
     head = f"{'G':>5}{'params':>8}{'train':>10}{'test':>10}{'test/train':>11}{'refine':>8}"
     print(head + f"{'inside':>10}{'/train':>7}{'out':>4}" + ("   |  pykan" + head[5:] if py else ""))

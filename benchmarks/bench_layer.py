@@ -14,7 +14,7 @@ the non-uniform knots of a grid update (``KANLayer.update_grid`` on skewed sampl
   its transpose product for dW, and dout @ Wᵀ; and the ratio to it;
 - a breakdown of forward + backward: find_interval, the de Boor triangle (local_basis
   without find_interval), positions + scatter, gather_dot, the spline's three products,
-  silu's three small products with silu and silu', and the rest (weights, grads);
+  silu's three small products with σ(x) (once), silu and silu', and the rest (weights, grads);
 - pykan's KANLayer forward + backward at the same size, when torch and pykan are importable.
 Each call is timed twice: its wall time and the CPU time of this process. The table shows
 the median wall time and the least CPU time over ``repeats`` calls, each the median over
@@ -27,11 +27,21 @@ OPENBLAS_NUM_THREADS=1 (for both sides) to measure single-core speed; with threa
 CPU time adds up the threads.
 
 Measured on the 2-core development machine, OPENBLAS_NUM_THREADS=1, allocator pinned as
-above, while other work kept the load average at 5-18 (least CPU time, x the floor in the
+above, while other work kept the load average at 2-18 (least CPU time, x the floor in the
 same run):
 
     forward + backward              uniform knots        after a grid update
-    load 17.8 (this version)        4.45 ms = 3.6x       4.81 ms = 4.0x     (floor 1.2 ms)
+    load ~2, two rounds alternating with the previous version (floor 1.4 ms):
+      this version                  4.62-5.11 ms = 3.3-3.5x   4.69-4.87 ms = 3.4x
+      before the batched binary search and the leaner triangle
+                                    5.20-5.52 ms = 3.7-3.8x   5.22-5.38 ms = 3.7-3.8x
+      with σ(x) from one exp instead of tanh (changes rounding; not in the code)
+                                    4.27-4.46 ms = 3.1-3.2x   4.18-4.23 ms = 2.9-3.0x
+    breakdown, same runs, uniform (ms, before -> now): find_interval 0.62 -> 0.30, de Boor
+    triangle 1.21-1.29 -> 0.98-1.02, positions + scatter 0.51-0.55 -> 0.41-0.47, gather_dot
+    0.21-0.24 -> 0.19, spline products 1.40-1.45 (both), silu branch 0.74-0.76 (both; 0.46
+    with the exp), the rest (weights, grads) 0.4-0.9 (it absorbs the load's noise).
+    load 17.8 (an earlier version)  4.45 ms = 3.6x       4.81 ms = 4.0x     (floor 1.2 ms)
     load ~5 (before the per-interval reciprocal spans, which made local_basis 15-20 % faster)
                                     3.0-3.2x             3.1-3.3x
     previous layer (padded basis with a silu column, per-degree lists), same runs, load ~10
@@ -39,7 +49,7 @@ same run):
 
     breakdown at load 17.8, uniform (ms): find_interval 0.60, de Boor triangle 0.94,
     positions + scatter 0.27, gather_dot 0.16, spline products 1.21, silu branch 0.45
-    (silu is counted twice there), the rest 0.82.
+    (σ was computed three times there, not once as in the layer), the rest 0.82.
 
 Without the two MALLOC_ variables glibc gives the ~1 MB temporaries of a call back to the OS
 and faults them in again on the next: local_basis at this size took 6.0 ms instead of 1.3 ms
@@ -53,7 +63,7 @@ import time
 import numpy as np
 
 from minikan import bspline
-from minikan.layer import KANLayer, layer_backward, layer_forward, silu, silu_grad
+from minikan.layer import KANLayer, layer_backward, layer_forward, sigmoid, silu_grad
 
 IN, OUT, G, K, BATCH = 32, 32, 5, 3, 1024
 STATS = ("median wall time", "least CPU time")
@@ -107,6 +117,11 @@ def cases(knots):
     def fwd_bwd():
         return layer_backward(dout, layer_forward(x, *args)[1])
 
+    def silu_branch():                       # as the layer computes it: σ(x) once
+        sig = sigmoid(x)
+        s = x * sig
+        return s @ W_base, s.T @ dout, (dout @ W_base.T) * silu_grad(x, sig)
+
     return {
         "forward": lambda: layer_forward(x, *args),
         "forward + backward": fwd_bwd,
@@ -117,7 +132,7 @@ def cases(knots):
                                                        (BATCH, IN * n_basis)),
         "gather_dot": lambda: bspline.gather_dot(dB, pos, dV),
         "spline products (3)": lambda: (cache.B @ cache.W, cache.B.T @ dout, dout @ cache.W.T),
-        "silu branch": lambda: (silu(x) @ W_base, silu(x).T @ dout, (dout @ W_base.T) * silu_grad(x)),
+        "silu branch": silu_branch,
     }
 
 

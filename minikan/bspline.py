@@ -31,29 +31,32 @@ def find_interval(x, t, k):
     The right end of the base interval, x = t_{n_basis}, belongs to the last base
     interval, as in scipy's ``BSpline`` (so degree 0 sums to one there too).
 
-    Parameters
-    ----------
-    x, t : (batch, in_dim), (in_dim, n_knots) each row non-decreasing.
-
-    Returns
-    -------
-    mu : (batch, in_dim) int, clipped into [0, n_knots - 2].
-    inside : (batch, in_dim) bool, t_0 ≤ x < t_last (or x = t_{n_basis}).
+    x, t : (batch, in_dim), (in_dim, n_knots) each row non-decreasing. Returns mu (batch, in_dim)
+    int, clipped into [0, n_knots - 2], and inside (batch, in_dim) bool, t_0 ≤ x < t_last (or
+    x = t_{n_basis}).
     """
     n_knots = t.shape[1]
-    mu = _count(x, t, k) - 1                                 # the last m with t_m ≤ x
+    mu = _search(x, t, k) - (_knot_tables(t, k)[2] + 1)     # the last m with t_m ≤ x
     inside = mu.view(np.uintp) <= n_knots - 2                # 0 ≤ μ ≤ n_knots - 2 (μ = -1 reads huge)
     np.clip(mu, 0, n_knots - 2, out=mu)
     return mu, inside
 
 
-def _count(x, t, k):
-    """How many knots are ≤ each x (batch, in_dim), t_{n_basis} counted as one ulp higher."""
-    search = _knot_tables(t, k)[0]                           # (in_dim, n_knots)
-    count = np.empty(x.shape[::-1], dtype=np.intp).T         # (batch, in_dim), each column contiguous
-    for i in range(x.shape[1]):                              # one sorted search per input grid
-        count[:, i] = search[i].searchsorted(x[:, i], side="right")
-    return count
+def _search(x, t, k):
+    """i·P + the count of knots ≤ x (t_{n_basis} one ulp higher), (batch, in_dim): the column
+    of each x in ``_knot_tables``. A branch-free binary search of all inputs at once: with the
+    knots of input i padded by NaN (never ≤ x) to P = 2^p > n_knots entries, the count grows
+    by h = P/2, …, 2, 1 where knot number count + h - 1 is ≤ x (p gathers and compares, not
+    in_dim ``searchsorted`` calls on strided columns: 0.62 → 0.30 ms for 32 inputs, 1024 rows,
+    G = 5; 1.65 → 0.48 ms at G = 120). A NaN x counts 0 knots: outside the grid, as before.
+    """
+    search, _, base = _knot_tables(t, k)                     # (in_dim·P,), _, (in_dim,): i·P
+    idx = np.repeat(base[None], len(x), axis=0)              # (batch, in_dim): i·P + count
+    h = (len(search) // len(base)) // 2                      # P/2
+    while h:
+        idx += h * (np.take(search[h - 1:], idx) <= x)       # is knot number count + h - 1 ≤ x?
+        h //= 2
+    return idx
 
 
 _TABLES = {}             # knot bytes → ``_knot_tables``' arrays, the newest TABLES_KEPT of them
@@ -64,34 +67,37 @@ def _knot_tables(t, k):
     """What depends on the knots only, once per knot change (keyed by their bytes): rebuilt
     on every call, it took ~20 % of ``local_basis`` for [2, 5, 1] on 1000 rows.
 
-    search (in_dim, n_knots): t with the knots equal to t_{n_basis} one ulp higher, so a
-    right-sided search puts x = t_{n_basis} in the last interval of positive width before
-    it (``find_interval``) and every other x where t does. table (n_rows, in·(n_knots + 1)),
-    per count c = μ + 1 = 0 … n_knots of knots ≤ x (``_count``) of each input: the 2k knots
+    Each input gets P = 2^p > n_knots columns, i·P + c for the count c = μ + 1 = 0 … n_knots
+    of its knots ≤ x (``_search``; columns past n_knots are padding). search (in_dim·P,): t,
+    with the knots equal to t_{n_basis} one ulp higher, so counting the knots ≤ x puts
+    x = t_{n_basis} in the last interval of positive width before it (``find_interval``) and
+    every other x where t does, then NaN. table (n_rows, in·P), per count: the 2k knots
     t_{μ-k+1} … t_{μ+k} (end knots repeated past the grid; they only enter functions it does
     not have), then the reciprocal spans 1/(t_{μ+1+r} - t_{μ-d+1+r}), d = 1 … k, r < d (window
-    index j = k + r, k - d + r), then a row of 1 where x is inside the grid (0 for c = 0 and
-    c = n_knots), then k + 1 rows of 1 where the grid has B_{μ-k+r} (r = 0 … k), else 0.
+    index j = k + r, k - d + r; 0 where x is outside the grid, c = 0 or n_knots, so that there
+    ``_triangle``'s B_{μ,0} = 1 gives 0), then k + 1 rows of 1 where the grid has B_{μ-k+r}
+    (r = 0 … k), else 0. base (in_dim,): i·P.
     """
     key = (t.shape, t.dtype.str, k, t.tobytes())
     if key not in _TABLES:
         in_dim, n_knots = t.shape
+        P = 1 << n_knots.bit_length()                                    # 2^p > n_knots
         end = t[:, n_knots - k - 1:n_knots - k]                          # (in_dim, 1): t_{n_basis}
-        search = np.where(t == end, np.nextafter(end, np.inf), t)        # (in_dim, n_knots)
-        mu = np.arange(-1, n_knots)                                      # (n_knots + 1,): c - 1
+        search = np.full((in_dim, P), np.nan)                            # (in_dim, P)
+        search[:, :n_knots] = np.where(t == end, np.nextafter(end, np.inf), t)
+        mu = np.arange(-1, P - 1)                                        # (P,): c - 1
         j = np.clip(mu[:, None] + np.arange(1 - k, k + 1), 0, n_knots - 1)
-        window = t[:, j]                                                 # (in_dim, n_knots + 1, 2k)
-        inv_spans = [1.0 / np.maximum(window[:, :, k:k + d] - window[:, :, k - d:k], TINY)
-                     for d in range(1, k + 1)]                           # d × (in_dim, n_knots + 1, d)
-        col = mu[:, None] + np.arange(-k, 1)                             # (n_knots + 1, k + 1): μ - k + r
-        inside = ((mu >= 0) & (mu <= n_knots - 2))[:, None]              # (n_knots + 1, 1)
+        window = t[:, j]                                                 # (in_dim, P, 2k)
+        inside = ((mu >= 0) & (mu <= n_knots - 2))[:, None]              # (P, 1)
+        inv_spans = [inside / np.maximum(window[:, :, k:k + d] - window[:, :, k - d:k], TINY)
+                     for d in range(1, k + 1)]                           # d × (in_dim, P, d)
+        col = mu[:, None] + np.arange(-k, 1)                             # (P, k + 1): μ - k + r
         exists = np.broadcast_to((col >= 0) & (col < n_knots - k - 1), (in_dim,) + col.shape)
-        inside = np.broadcast_to(inside, (in_dim,) + inside.shape)
-        table = np.concatenate([window] + inv_spans + [inside, exists], axis=2)  # (in_dim, n_knots + 1, n_rows)
-        table = np.ascontiguousarray(table.transpose(2, 0, 1).reshape(table.shape[2], in_dim * (n_knots + 1)))
+        table = np.concatenate([window] + inv_spans + [exists], axis=2)  # (in_dim, P, n_rows)
+        table = np.ascontiguousarray(table.transpose(2, 0, 1).reshape(table.shape[2], in_dim * P))
         if len(_TABLES) >= TABLES_KEPT:
             del _TABLES[next(iter(_TABLES))]                             # the oldest
-        _TABLES[key] = (search, table, (n_knots + 1) * np.arange(in_dim))
+        _TABLES[key] = (search.ravel(), table, P * np.arange(in_dim))
     return _TABLES[key]
 
 
@@ -157,14 +163,14 @@ def local_basis(x, t, k):
     V, dV : (k+1, batch, in_dim): V[r] = B_{μ-k+r,k}(x) and its derivative; 0 outside the
         extended grid and where μ - k + r is not in [0, n_basis) (a function the grid does not have).
     """
-    count = _count(x, t, k)                                          # (batch, in_dim): μ + 1
-    _, table, offsets = _knot_tables(t, k)                           # (n_rows, in·(n_knots+1)), (in,)
+    idx = _search(x, t, k)                                           # (batch, in_dim): i·P + μ + 1
+    _, table, base = _knot_tables(t, k)                              # (n_rows, in·P), (in_dim,): i·P
     V, dV = np.empty((k + 1,) + x.shape), np.empty((k + 1,) + x.shape)  # (k + 1, batch, in_dim)
     step = max(1, BLOCK_POINTS // x.shape[1])
     for b in range(0, len(x), step):                                 # one block of rows at a time
         rows = slice(b, b + step)
-        _triangle(x[rows], np.take(table, count[rows] + offsets, axis=1), k, V[:, rows], dV[:, rows])
-    return np.clip(count - 1, 0, t.shape[1] - 2), V, dV
+        _triangle(x[rows], np.take(table, idx[rows], axis=1), k, V[:, rows], dV[:, rows])
+    return np.clip(idx - (base + 1), 0, t.shape[1] - 2), V, dV
 
 
 # Points per block of ``local_basis``: its ~10 temporaries of a block stay in a 1 MiB L2 cache.
@@ -175,21 +181,24 @@ BLOCK_POINTS = 8192
 
 def _triangle(x, rows, k, V, dV):
     """``local_basis`` on one block x (r, in_dim) with its knot-table rows (n_rows, r, in_dim),
-    into V and dV (k + 1, r, in_dim)."""
+    into V and dV (k + 1, r, in_dim). 44 passes over a block at k = 3: V_d[d] and k q written
+    directly, not through zeroed pads (56 before; local_basis with ``_search`` 1.81 → 1.33 ms)."""
     L = x - rows[k - 1::-1]                                          # (k, r, in_dim): L[q] = x - t_{μ-q}
     R = rows[k:2 * k] - x                                            # (k, r, in_dim): R[r] = t_{μ+1+r} - x
-    V[0] = rows[-(k + 2)]                                            # B_{μ,0} = 1, 0 outside the grid
-    q_pad = np.zeros((k + 2,) + x.shape)                             # q_{-1}, q_0 … q_{k-1}, q_k of degree k
+    V[0] = 1.0                                                       # B_{μ,0} (outside the grid, spans 0)
     first = 2 * k                                                    # row of degree d's first reciprocal span
+    q = np.zeros((1,) + x.shape)                                     # for k = 0 only: B'_{μ,0} = 0
     for d in range(1, k + 1):                                        # V_d overwrites V_{d-1} in place
         Ld, Rd = L[d - 1::-1], R[:d]                                 # (d, r, in_dim): L_{d-1-r}, R_r
-        q = np.multiply(V[:d], rows[first:first + d], out=q_pad[1:k + 1] if d == k else None)  # V_{d-1}/span
+        q = V[:d] * rows[first:first + d]                            # (d, r, in_dim): q_r = V_{d-1}[r]/span
         first += d
-        np.multiply(Rd, q, out=V[:d])                                # R_r q_r ...
-        V[d] = 0.0
-        V[1:d + 1] += Ld * q                                         # ... + L_{d-r} q_{r-1}
-    q_pad *= k
-    np.subtract(q_pad[:-1], q_pad[1:], out=dV)                       # k (q_{r-1} - q_r)
+        np.multiply(Ld[-1], q[-1], out=V[d])                         # V_d[d] = L_0 q_{d-1} (q_d = 0)
+        np.multiply(Rd, q, out=V[:d])                                # V_d[r] = R_r q_r ...
+        V[1:d] += Ld[:-1] * q[:-1]                                   # ... + L_{d-r} q_{r-1}, 0 < r < d
+    kq = k * q                                                       # (k, r, in_dim), q of degree k
+    np.subtract(0.0, kq[0], out=dV[0])                               # k (q_{-1} - q_0), q_{-1} = 0
+    np.subtract(kq[:-1], kq[1:], out=dV[1:k])                        # k (q_{r-1} - q_r)
+    dV[k] = kq[-1]                                                   # k (q_{k-1} - q_k), q_k = 0
     # Functions the grid does not have (μ - k + r outside [0, n_basis), in the extension
     # zones) are zeroed by a factor looked up with the knots: on a hidden layer ~40 % of the
     # points can lie there, where a masked fix-up of those points cost more than the triangle.
@@ -223,23 +232,14 @@ def scatter(V, pos, shape):
 
 def gather_dot(dense, pos, W):
     """Σ_r dense[pos[r]] W[r] for dense (batch, in_dim, n_basis) or its flat view: (batch, in_dim).
-
-    The transpose of ``scatter``, contracted with W (k+1, batch, in_dim) in the same pass.
-    """
+    The transpose of ``scatter``, contracted with W (k+1, batch, in_dim) in the same pass."""
     return np.einsum("rbi,rbi->bi", np.take(dense, pos), W)
 
 
 def basis(x, t, k):
     """B-spline basis of degree k at every input: ``basis_recursive``'s values, computed by
-    ``local_basis`` and scattered into place.
-
-    Parameters
-    ----------
-    x, t, k : (batch, in_dim), (in_dim, n_knots) non-decreasing, degree k ≥ 0.
-
-    Returns
-    -------
-    B : (batch, in_dim, n_basis), zero outside [t[:, 0], t[:, -1]).
+    ``local_basis`` and scattered into place. x, t, k: (batch, in_dim), (in_dim, n_knots)
+    non-decreasing, degree k ≥ 0. Returns B (batch, in_dim, n_basis), 0 outside [t_0, t_last).
     """
     mu, V, _ = local_basis(x, t, k)
     n_basis = t.shape[1] - k - 1

@@ -31,9 +31,14 @@ def find_interval(x, t, k):
     The right end of the base interval, x = t_{n_basis}, belongs to the last base
     interval, as in scipy's ``BSpline`` (so degree 0 sums to one there too).
 
-    x, t : (batch, in_dim), (in_dim, n_knots) each row non-decreasing. Returns mu (batch, in_dim)
-    int, clipped into [0, n_knots - 2], and inside (batch, in_dim) bool, t_0 ≤ x < t_last (or
-    x = t_{n_basis}).
+    Parameters
+    ----------
+    x, t : (batch, in_dim), (in_dim, n_knots) each row non-decreasing.
+
+    Returns
+    -------
+    mu : (batch, in_dim) int, clipped into [0, n_knots - 2].
+    inside : (batch, in_dim) bool, t_0 ≤ x < t_last (or x = t_{n_basis}).
     """
     n_knots = t.shape[1]
     mu = _search(x, t, k) - (_knot_tables(t, k)[2] + 1)     # the last m with t_m ≤ x
@@ -232,14 +237,23 @@ def scatter(V, pos, shape):
 
 def gather_dot(dense, pos, W):
     """Σ_r dense[pos[r]] W[r] for dense (batch, in_dim, n_basis) or its flat view: (batch, in_dim).
-    The transpose of ``scatter``, contracted with W (k+1, batch, in_dim) in the same pass."""
+
+    The transpose of ``scatter``, contracted with W (k+1, batch, in_dim) in the same pass.
+    """
     return np.einsum("rbi,rbi->bi", np.take(dense, pos), W)
 
 
 def basis(x, t, k):
     """B-spline basis of degree k at every input: ``basis_recursive``'s values, computed by
-    ``local_basis`` and scattered into place. x, t, k: (batch, in_dim), (in_dim, n_knots)
-    non-decreasing, degree k ≥ 0. Returns B (batch, in_dim, n_basis), 0 outside [t_0, t_last).
+    ``local_basis`` and scattered into place.
+
+    Parameters
+    ----------
+    x, t, k : (batch, in_dim), (in_dim, n_knots) non-decreasing, degree k ≥ 0.
+
+    Returns
+    -------
+    B : (batch, in_dim, n_basis), zero outside [t[:, 0], t[:, -1]).
     """
     mu, V, _ = local_basis(x, t, k)
     n_basis = t.shape[1] - k - 1

@@ -41,21 +41,22 @@ def find_interval(x, t, k):
     inside : (batch, in_dim) bool, t_0 ≤ x < t_last (or x = t_{n_basis}).
     """
     n_knots = t.shape[1]
-    mu = _search(x, t, k) - (_knot_tables(t, k)[2] + 1)     # the last m with t_m ≤ x
+    search, _, base = _knot_tables(t, k)                     # (in_dim·P,), _, (in_dim,): i·P
+    mu = _search(x, search, base) - (base + 1)               # the last m with t_m ≤ x
     inside = mu.view(np.uintp) <= n_knots - 2                # 0 ≤ μ ≤ n_knots - 2 (μ = -1 reads huge)
     np.clip(mu, 0, n_knots - 2, out=mu)
     return mu, inside
 
 
-def _search(x, t, k):
+def _search(x, search, base):
     """i·P + the count of knots ≤ x (t_{n_basis} one ulp higher), (batch, in_dim): the column
-    of each x in ``_knot_tables``. A branch-free binary search of all inputs at once: with the
-    knots of input i padded by NaN (never ≤ x) to P = 2^p > n_knots entries, the count grows
-    by h = P/2, …, 2, 1 where knot number count + h - 1 is ≤ x (p gathers and compares, not
-    in_dim ``searchsorted`` calls on strided columns: 0.62 → 0.30 ms for 32 inputs, 1024 rows,
-    G = 5; 1.65 → 0.48 ms at G = 120). A NaN x counts 0 knots: outside the grid, as before.
+    of each x in ``_knot_tables``, whose ``search`` and ``base`` it takes. A branch-free binary
+    search of all inputs at once: with the knots of input i padded by NaN (never ≤ x) to
+    P = 2^p > n_knots entries, the count grows by h = P/2, …, 2, 1 where knot number
+    count + h - 1 is ≤ x (p gathers and compares, not in_dim ``searchsorted`` calls on strided
+    columns: 0.62 → 0.30 ms for 32 inputs, 1024 rows, G = 5; 1.65 → 0.48 ms at G = 120).
+    A NaN x counts 0 knots: outside the grid, as before.
     """
-    search, _, base = _knot_tables(t, k)                     # (in_dim·P,), _, (in_dim,): i·P
     idx = np.repeat(base[None], len(x), axis=0)              # (batch, in_dim): i·P + count
     h = (len(search) // len(base)) // 2                      # P/2
     while h:
@@ -168,8 +169,8 @@ def local_basis(x, t, k):
     V, dV : (k+1, batch, in_dim): V[r] = B_{μ-k+r,k}(x) and its derivative; 0 outside the
         extended grid and where μ - k + r is not in [0, n_basis) (a function the grid does not have).
     """
-    idx = _search(x, t, k)                                           # (batch, in_dim): i·P + μ + 1
-    _, table, base = _knot_tables(t, k)                              # (n_rows, in·P), (in_dim,): i·P
+    search, table, base = _knot_tables(t, k)                         # _, (n_rows, in·P), (in_dim,): i·P
+    idx = _search(x, search, base)                                   # (batch, in_dim): i·P + μ + 1
     V, dV = np.empty((k + 1,) + x.shape), np.empty((k + 1,) + x.shape)  # (k + 1, batch, in_dim)
     step = max(1, BLOCK_POINTS // x.shape[1])
     for b in range(0, len(x), step):                                 # one block of rows at a time

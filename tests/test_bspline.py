@@ -304,11 +304,11 @@ def test_adaptive_knots_uniform_with_eps_one_and_pykans_quantiles_with_eps_zero_
 
 @pytest.mark.parametrize("power", [0.0, 1 / 9, 0.5])
 def test_density_quantiles_follow_the_capped_power_of_a_two_step_density(power):
-    # 800 samples evenly on [0, 1), 224 on [1, 2]: shares A, B per unit length. ρ ∝ p^power
+    # 900 samples evenly on [0, 1), 45 on [1, 2]: shares A, B per unit length. ρ ∝ p^power
     # gives [1, 2] the mass m = B^power/(A^power + B^power), capped at B/MIN_SHARE; the knots
     # then split [0, 1] into (1 - m)·G intervals and [1, 2] into m·G, each of equal width.
-    x = np.concatenate([np.linspace(0, 1, 800, endpoint=False), np.linspace(1, 2, 224)])[:, None]
-    A, B, G = 800 / 1024, 224 / 1024, 10
+    x = np.concatenate([np.linspace(0, 1, 900, endpoint=False), np.linspace(1, 2, 45)])[:, None]
+    A, B, G = 900 / 945, 45 / 945, 10
     m = min(B ** power / (A ** power + B ** power), B / knotgrid.MIN_SHARE)
     u = np.arange(G + 1) / G
     want = np.where(u <= 1 - m, u / (1 - m), 1 + (u - (1 - m)) / m)

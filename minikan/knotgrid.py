@@ -181,7 +181,8 @@ def cover_samples(t, k, x, margin=0.0):
 
     Inputs drift in training after the last grid update (7 of 1000 of a hidden layer past
     its base interval after 150 more L-BFGS steps); keeping the old ends would fit them on
-    the old spline's fall-off. Only an end some x lies past moves (to the margin beyond x).
+    the old spline's fall-off. Only an end some x lies past moves (to the margin beyond x),
+    with new extension knots on that side; elsewhere t's are kept.
 
     Parameters
     ----------
@@ -196,7 +197,11 @@ def cover_samples(t, k, x, margin=0.0):
     out_lo, out_hi = x.min(axis=0) < base[:, 0], x.max(axis=0) > base[:, -1]   # (in_dim,) drifted
     base[:, 0] = np.where(out_lo, np.minimum(base[:, 0], ends[:, 0]), base[:, 0])
     base[:, -1] = np.where(out_hi, np.maximum(base[:, -1], ends[:, 1]), base[:, -1])
-    return extend_knots(base, k)
+    moved = extend_knots(base, k)                              # (in_dim, n_knots)
+    n = t.shape[1]                                             # an end that stays keeps its extension
+    moved[:, :k] = np.where(out_lo[:, None], moved[:, :k], t[:, :k])
+    moved[:, n - k:] = np.where(out_hi[:, None], moved[:, n - k:], t[:, n - k:])
+    return moved
 
 
 def refine_knots(t, k, G_new):
@@ -207,7 +212,11 @@ def refine_knots(t, k, G_new):
     space is a subspace of the new on the base interval (knot insertion, de Boor ch. XI) and
     refine keeps φ there exactly even where G does not divide G_new (pykan's even resampling
     of the knots does not: refine 3 → 5 on arctan(x1 + x2³), [2,1,1,1], raised test RMSE 1.95×;
-    nested 1.01×). ``extend_knots`` adds k knots each side; the base interval is kept.
+    nested 1.01×). The base interval and the k extension knots each side are kept as well, so
+    the old spaces nest on the whole extended grid, where φ is non-zero, not only on the base
+    interval: test points past a hidden node's base interval keep their values too (arctan,
+    seed 2, refine 10 → 20: with new extension knots spaced by the finer grid, the test RMSE of
+    the 10 such points rose 3.3e-5 → 2.5e-4 and the whole test set's 2.8×).
 
     Parameters
     ----------
@@ -224,4 +233,4 @@ def refine_knots(t, k, G_new):
         s = np.diff(np.linspace(0, G_new, G + 1).round().astype(int))   # (G,), Σ s = G_new
         pos = np.append(np.repeat(np.arange(G), s) + np.concatenate([np.arange(n) / n for n in s]), G)
     base = np.stack([np.interp(pos, np.arange(G + 1), row) for row in old])  # (in_dim, G_new + 1)
-    return extend_knots(base, k)
+    return np.concatenate([t[:, :k], base, t[:, k + G + 1:]], axis=1)

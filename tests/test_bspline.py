@@ -350,7 +350,10 @@ def test_refine_knots_keep_every_old_knot(G, G_new):
 def test_refine_knots_keeps_range_and_uniform_grid(k):
     t = knotgrid.uniform_knots(5, k, in_dim=2, grid_range=(-0.5, 2.0))
     t_new = knotgrid.refine_knots(t, k, 20)
-    np.testing.assert_allclose(t_new, knotgrid.uniform_knots(20, k, 2, (-0.5, 2.0)), rtol=0, atol=1e-13)
+    fine = knotgrid.uniform_knots(20, k, 2, (-0.5, 2.0))
+    np.testing.assert_allclose(t_new[:, k:-k], fine[:, k:-k], rtol=0, atol=1e-13)        # base: uniform, finer
+    np.testing.assert_array_equal(t_new[:, :k], t[:, :k])                              # extension knots kept
+    np.testing.assert_array_equal(t_new[:, -k:], t[:, -k:])
     tn = nonuniform_knots(5, k, 2, seed=9)
     tn_new = knotgrid.refine_knots(tn, k, 13)
     assert tn_new.shape == (2, 13 + 2 * k + 1)

@@ -113,6 +113,21 @@ def test_refine_keeps_the_function_everywhere_on_a_holey_skewed_layout(G_new):
     assert (B.max(axis=0) < 1e-3).any()                                    # some are unseen indeed
 
 
+def test_refine_keeps_the_function_past_the_base_interval_too():
+    # refine keeps the k extension knots each side, so the old spline space nests in the new
+    # on the whole extended grid: a point in the fall-off zone (a test input past a hidden
+    # node's training range) keeps its value. New extension knots spaced by the finer grid
+    # would change the fall-off (and zero it past k new intervals).
+    layer, x = holey_layer()
+    t = layer.knots[0]
+    zone = np.concatenate([np.linspace(t[0], t[3], 200), np.linspace(t[-4], t[-1], 200)])[:, None]
+    assert np.abs(layer.spline_values(zone)).max() > 1e-2                 # the fall-off is not 0
+    for G_new in (20, 23, 50):
+        fine = layer.refined(G_new, x)
+        np.testing.assert_array_equal(fine.knots[:, [0, 1, 2, -3, -2, -1]], layer.knots[:, [0, 1, 2, -3, -2, -1]])
+        assert rel_error(fine.spline_values(zone), layer.spline_values(zone)) < 1e-10  # measured ≤ 1.3e-11 (new extension knots: 0.78–1.0)
+
+
 def test_refine_to_a_grid_g_does_not_divide_keeps_the_function_everywhere():
     # 10 → 23: refine_knots splits the old intervals into 2 or 3 parts, keeping every old knot
     layer, x = holey_layer()

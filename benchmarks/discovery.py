@@ -33,13 +33,14 @@ formula (``snap=SNAP``) minus the truth to 0. A pruning error, or edges left as 
 is a failure. Prints one table and writes every run to JSON.
 
 Measured (OMP_NUM_THREADS=1, two worker processes; the README has the per-formula table):
-``manual`` seeds 0–2 recovers 42/48 (88%), 36 exact (41/48, 29 exact before the ranking's
-resolved ties and disguise rule and the formula's scale handling); the six misses: I.10.7
-all three seeds, gauss2 seeds 0 and 2 (pruned to [2, 3, 1], an edge left a spline), product
-seed 2; I.6.2a's three and two product runs pass the bar with formulas of another shape.
-Seeds 3–4: 27/32, 22 exact (seeds 0–4: 69/80, 86%, 58 exact). ``discover`` seed 0: 15/16, 12
-exact (10 before; misses I.10.7). ``pykan`` seed 0: 8/16 (minikan's ``manual`` at seed 0: 14/16),
-three of the failures crashes inside pykan's fit.
+``manual`` seeds 0–2 recovers 46/48 (96%), 36 exact; seeds 3–4 27/32, 21 exact (seeds 0–4:
+73/80, 91%, 57 exact; with ``knotgrid.MIN_SHARE`` 0.5, 73/80 and 59 exact). The misses: I.10.7
+on four seeds (its [1, 1, 1] network splits 1/√(1−x²) between its edges in shapes the library
+does not name), sin(πx1)+x2², gauss2 and product on seed 4 (two or three hidden nodes, an edge
+left a spline). I.6.2a's and the product's passing runs have formulas of another shape inside
+the bar. ``discover`` seed 0: 15/16, 11 exact (misses I.10.7). ``pykan`` seed 0 (an earlier
+run): 8/16 (minikan's ``manual`` at seed 0: 15/16), three of the failures crashes inside
+pykan's fit.
 """
 import argparse
 import json

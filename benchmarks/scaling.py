@@ -25,19 +25,17 @@ names one where it does, the same recipe runs there in float64 on the same data 
 own seeds, best of ``--pykan-seeds`` at the first grid) and its RMSEs print side by side.
 
 Measured (seed 2 chosen; README "Scaling"), grid updates on quantiles of p^(1/9) capped at
-2p (``knotgrid.density_quantiles``): test RMSE 6.2e-3, 2.9e-4, 1.9e-5, 7.0e-7, 5.9e-7 at G = 5,
-10, 20, 50, 100, test/train ≤ 1.73 up to 50 (10.8 at 100: 10 samples per interval), refine
-ratios 1.00, slope −3.93; pykan 0.2.8 (its seed 1): 6.9e-3, 4.1e-4, 3.6e-5, 9.8e-5, 8.2e-4,
-test/train 53 at 50, refine up to 1.97, slope −1.90.
+4p (``knotgrid.density_quantiles``), refine keeping every old knot: test RMSE 5.8e-3, 2.6e-4,
+1.6e-5, 5.3e-7, 1.1e-7 at G = 5, 10, 20, 50, 100, test/train ≤ 1.62 up to 50 (4.9 at 100: 10
+samples per interval), refine ratios 1.00, slope −4.03; pykan 0.2.8 (its seed 1): 6.8e-3,
+4.1e-4, 3.7e-5, 1.3e-4, 1.1e-3, test/train 71 at 50, refine up to 1.98, slope −1.77.
 Deeper models, G = 3 → 50 (test RMSE at 50, test/train, inside/train, slope): arctan
-[2,1,1,1] 1.7e-7, 3.54, 1.18, −2.60 (two corner test points past the hidden node's training
-range carry 89% of the squared error); Feynman I.6.2 [2,2,1,1] 5.2e-6, 4.00, 3.48, −0.79
-(train RMSE stalls near 2e-6 from G = 20: the hidden node is not an exact function of f);
-distance [4,2,1,1] 1.0e-3, 2.55, 2.41, −0.57 (not smooth at r = 0); exp_sin_sum4 [4,2,1,1] 0.41,
-3.97, +0.11 (every seed misses the structure at G = 3). arctan on 4000 training points
-(``--train-num 4000``, seed 0 chosen): 8.0e-8, 1.11, 1.11, -2.90 (1 test point outside, not 10);
-with ``knotgrid.MIN_SHARE`` = 0.25 instead: 2.6e-8, 0.93, 0.93, -3.59, every bar met (see
-``knotgrid.py`` for why 0.5 stays); pykan on arctan: 4.9e-2, 3600, +2.67.
+[2,1,1,1] 4.3e-8, 1.40, 1.31, −3.43; on 4000 training points (``--train-num 4000``) 3.7e-8,
+1.02, 1.02, −3.41; Feynman I.6.2 [2,2,1,1] 2.7e-6, 8.74, 3.65, −1.10 (train RMSE falls only
+2.1× from G = 20 to 50: the hidden node is not an exact function of f); distance [4,2,1,1]
+1.6e-3, 3.14, 2.54, −0.45 (not smooth at r = 0); exp_sin_sum4 [4,2,1,1] 0.44, 4.01, 3.91,
++0.14 (every seed misses the structure at G = 3); pykan on arctan (an earlier run): 4.9e-2,
+3600, +2.67.
 The main workload before, on pykan's sample quantiles: 7.0e-3, 4.1e-4, 3.3e-5, 3.9e-6,
 test/train 2.0 at 50, slope −3.26 — the outer edge's input
 (sin(πx) + y² after the first layer) is sparse near its top, where equal-count intervals

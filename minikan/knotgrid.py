@@ -55,6 +55,9 @@ DEGENERATE_WIDTH = 1e-12
 #   Feynman I.6.2 [2,2,1,1]           5.2e-6 4.00 -0.79  7.2e-7 5.12 -1.70  3.0e-6 5.76 -0.99
 #   distance [4,2,1,1] (kink at r=0)  1.0e-3 2.55 -0.57  1.5e-3 3.40 -0.47  2.4e-3 5.24 -0.23
 #
+# (before the one-exp sigmoid and before refine kept the extension knots; with both, at 0.25:
+# exp_sin 5.3e-7 1.62 -4.03; arctan 4.3e-8 1.40 -3.43, 4000 points 3.7e-8 1.02 -3.41; Feynman
+# 2.7e-6 8.74 -1.10; distance 1.6e-3 3.14 -0.45 — README, Scaling.)
 # A fixed count of samples per interval instead (MIN_SHARE = c·G/n, capped at 1; c = 10, 5)
 # gave 7.3e-7, 5.6e-7 on exp_sin but test/train 5.1, 3.1 on arctan (1000 points) and slopes
 # -3.43, -3.28 on 4000. 0.25 has the lowest test error on every smooth model and test/train

@@ -31,9 +31,11 @@ to another minimum). So pykan's lead was the draw of its initialisations; both l
 Adam's step size the same way, and the reset of the refitted coefficients' moments removes
 it (``optim/adam.py``, Notes).
 
-Re-measured with the current grid updates (knots by density quantiles), seeds 0–2, without
-pykan: minikan 3.49e-2, 2.47e-2, 2.65e-2 (median 2.65e-2, bar ≤ 7e-2); kept 2.43e-2, 8.00e-2,
-4.43e-2.
+Re-measured with the current grid updates (knots by density quantiles), without pykan,
+seeds 0–4: minikan 4.14e-2, 3.72e-2, 3.81e-2, 3.20e-2, 3.14e-2 (median 3.72e-2, bar ≤ 7e-2);
+kept 6.50e-2, 5.68e-2, 5.08e-2, 5.93e-2, 5.99e-2. With the cap ``knotgrid.MIN_SHARE`` at 0.5
+instead of 0.25 minikan's median was 2.65e-2 (3.49e-2 … 2.43e-2): the looser cap costs these
+short Adam runs 1.4× (``knotgrid.py`` weighs it against grid extension).
 """
 import argparse
 import time

@@ -340,8 +340,8 @@ class KANLayer:
         """A new layer on a grid of ``new_grid`` intervals, its splines fitted to these [KAN §2.4,
         eq. 2.16]; this layer is unchanged (``KAN.refine`` builds its new model from these).
 
-        The base interval is kept (``knotgrid.refine_knots``), margins included, and widened
-        where x has drifted past it (``knotgrid.cover_samples``). The fit is
+        The base interval is kept (``knotgrid.refine_knots``), margins and extension knots
+        included, and widened where x has drifted past it (``knotgrid.cover_samples``). The fit is
         least squares on the samples x (batch, in_dim) plus ``knotgrid.base_points`` of the
         new grid, where the old spline is known too: samples alone leave the margins and
         sparse tails to extrapolation (measured on skewed samples, 10 → 23 intervals: 4e-4

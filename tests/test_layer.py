@@ -5,7 +5,7 @@ import pytest
 
 from minikan import bspline, gradcheck
 from minikan.gradcheck import numerical_grad_array, rel_error
-from minikan.layer import KANLayer, silu, silu_grad
+from minikan.layer import KANLayer, sigmoid, silu, silu_grad
 
 TOL = 1e-6           # the project's gradient bar (README, Conventions)
 
@@ -218,3 +218,13 @@ def test_copy_is_independent():
     other.knots += 0.1
     assert not np.array_equal(layer.params["coef"], other.params["coef"])
     assert layer.mask[0, 0] == 1.0 and layer.knots[0, 3] == -1.0
+
+
+def test_sigmoid_keeps_its_precision_far_below_zero_and_takes_scalars():
+    # σ(x) ≈ e^x for x ≪ 0; (1 + tanh(x/2))/2 cancels to 0 there from x ≈ -38 on
+    x = np.array([-700.0, -40.0, 0.0, 40.0])
+    with np.errstate(all="raise"):                                      # no overflow warning either
+        s = sigmoid(x)
+        assert sigmoid(-1000.0) == 0.0
+    np.testing.assert_allclose(s, np.exp(x) / (1 + np.exp(x)), rtol=1e-15, atol=0)
+    assert silu(0.5) == 0.5 / (1 + np.exp(-0.5))

@@ -31,8 +31,8 @@ table before those changes differed by at most one seed per row.)
 (Before those grid updates: x·sin(πy) waiting 9.6e-5 … 9.7e-5 (5), sin(πx)sin(πy) 3, x·e^y 4.)
 Without --products, seeds 0–2 (x·y): [2, [0, 1], 1] at G = 10 5.8e-7 … 7.3e-7; "mult +
 symbolic" 4.1e-6 (seed 0, two inputs kept on one factor), 6.9e-17, 6.2e-17 (seed 2 keeps five
-edges, each fixed to x; before refine kept the extension knots and the cap at a quarter it
-kept five left as splines, 1.7e-1); the sum-only [2, 5, 1] 2.4e-5 … 4.1e-5 at G = 20 with 375
+edges, each fixed to x; before the cap at a quarter and refine keeping the extension knots,
+auto_symbolic left those five as splines, 1.7e-1); the sum-only [2, 5, 1] 2.4e-5 … 4.1e-5 at G = 20 with 375
 parameters.
 """
 import argparse

@@ -59,10 +59,13 @@ LAYER_GRID = [(2, 5, 5, 3, 1000), (8, 8, 5, 3, 4096), (32, 32, 5, 3, 1024), (32,
 # largest sizes. G reaches 120 (at G ≤ 80 the slope was 0.65: the local basis evaluates k + 1
 # functions whatever G, so only the products grow with it, and they dominate from G ≈ 40).
 # Batch and G stop where the basis array nears MALLOC_MMAP_THRESHOLD_ (32 MiB): past it every
-# call faults it in afresh (batch 16384 fitted 1.23). in·out: the basis grows with in alone.
+# call faults it in afresh (batch 16384 fitted 1.23). in·out: the basis grows with in alone,
+# so the slope nears 1 only where the products dominate (over 64, 96, 128 it was 0.75; over
+# 128, 192, 256, 0.81 against the dense floor's own 0.88 in the same run: BLAS gets more
+# efficient with size too). Each size is timed beside its floor, whose slope is printed too.
 GROWTH = {
     "batch": [512, 1024, 2048, 4096, 8192],
-    "in*out": [16, 32, 64, 96, 128],      # in = out = this; in·out grows as its square
+    "in*out": [32, 64, 128, 192, 256],    # in = out = this; in·out grows as its square
     "G": [10, 20, 40, 80, 120],
     "k": [1, 2, 3, 4, 5],
 }
@@ -149,10 +152,13 @@ def section_growth(a):
                 G = s
             else:
                 k = s
-            fns[s] = _layer_cases((i, o, G, k, b))["forward + backward"]
+            cases = _layer_cases((i, o, G, k, b))
+            fns[s], fns[s, "floor"] = cases["forward + backward"], cases["floor (3 dense products)"]
         ms = _alternate(fns, a.rounds, max(3, a.repeats // 2))
         x = [s * s for s in sizes] if axis == "in*out" else sizes
-        out[axis] = {"sizes": x, "ms": [ms[s] for s in sizes], "exponent": _slope(x, [ms[s] for s in sizes])}
+        kan, floor = [ms[s] for s in sizes], [ms[s, "floor"] for s in sizes]
+        out[axis] = {"sizes": x, "ms": kan, "floor_ms": floor, "exponent": _slope(x, kan),
+                     "floor_exponent": _slope(x, floor)}
     return out
 
 
@@ -329,10 +335,11 @@ def print_tables(res):
         print(f"  breakdown at {tuple(res['layer']['breakdown_shape'])}: "
               + ", ".join(f"{k} {v:.2f} ({100 * v / total:.0f}%)" for k, v in b.items()))
     if "growth" in res:
-        print("\ncost growth of forward + backward (others at 32, 32, 5, 3, 1024)")
+        print("\ncost growth of forward + backward (others at 32, 32, 5, 3, 1024), and of its floor")
         for axis, g in res["growth"].items():
-            pts = ", ".join(f"{s}: {m:.2f}" for s, m in zip(g["sizes"], g["ms"]))
-            print(f"  {axis:7} exponent {g['exponent']:5.2f}   (ms: {pts})")
+            pts = ", ".join(f"{s}: {m:.2f}/{f:.2f}" for s, m, f in zip(g["sizes"], g["ms"], g["floor_ms"]))
+            print(f"  {axis:7} exponent {g['exponent']:5.2f}, floor {g['floor_exponent']:5.2f}   "
+                  f"(ms, layer/floor: {pts})")
     if "fit" in res:
         print("\nend-to-end fit, ms per step (median of rounds; pykan alternating)")
         print_table([("workload", 30, ""), ("opt", 6, ""), ("lamb", 6, ".2f"), ("minikan", 10, ".1f"),

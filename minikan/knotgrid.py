@@ -57,7 +57,10 @@ DEGENERATE_WIDTH = 1e-12
 #
 # (before the one-exp sigmoid and before refine kept the extension knots; with both, at 0.25:
 # exp_sin 5.3e-7 1.62 -4.03; arctan 4.3e-8 1.40 -3.43, 4000 points 3.7e-8 1.02 -3.41; Feynman
-# 2.7e-6 8.74 -1.10; distance 1.6e-3 3.14 -0.45 — README, Scaling.)
+# 2.7e-6 8.74 -1.10; distance 1.6e-3 3.14 -0.45. Rerun in a fresh environment, same code and
+# versions: exp_sin 5.6e-7 1.68 -4.01; arctan 4.8e-7 4.16 -2.30 (seeds 0, 1, 4 run on their own:
+# -3.16, -3.09, -3.26), 4000 points 3.9e-8 1.05 -3.31 — README, Scaling. A single arctan chain
+# moves by up to ~1 in slope with rounding alone, so its columns rank the caps only roughly.)
 # A fixed count of samples per interval instead (MIN_SHARE = c·G/n, capped at 1; c = 10, 5)
 # gave 7.3e-7, 5.6e-7 on exp_sin but test/train 5.1, 3.1 on arctan (1000 points) and slopes
 # -3.43, -3.28 on 4000. 0.25 has the lowest test error on every smooth model and test/train

@@ -11,8 +11,8 @@ Sections (``--only`` takes one name, or several separated by commas):
 - ``layer``  — one layer's forward and forward + backward over a small (in, out, G, k, batch)
   grid, each beside the three dense products of the same shape, as a ratio; the breakdown of
   ``bench_layer.py`` at its canonical size;
-- ``growth`` — forward + backward time against batch, in·out, G and k, with the log-log
-  slope fitted over the three largest sizes of each;
+- ``growth`` — forward + backward time against batch, in·out, G and k, each size beside its
+  dense floor, with the log-log slope of both fitted over the three largest sizes of each;
 - ``fit``    — seconds per L-BFGS and per Adam step of ``KAN.fit`` for [2,1,1] and [2,5,1]
   (1000 samples, G = 5) and [4,8,4,1] (10 000 samples, G = 10), with lamb 0 and 0.01,
   pykan alternating with minikan in the same run, and the ratio;
@@ -61,8 +61,9 @@ LAYER_GRID = [(2, 5, 5, 3, 1000), (8, 8, 5, 3, 4096), (32, 32, 5, 3, 1024), (32,
 # Batch and G stop where the basis array nears MALLOC_MMAP_THRESHOLD_ (32 MiB): past it every
 # call faults it in afresh (batch 16384 fitted 1.23). in·out: the basis grows with in alone,
 # so the slope nears 1 only where the products dominate (over 64, 96, 128 it was 0.75; over
-# 128, 192, 256, 0.81 against the dense floor's own 0.88 in the same run: BLAS gets more
-# efficient with size too). Each size is timed beside its floor, whose slope is printed too.
+# 128, 192, 256, 0.81, 0.84, 0.77 in three runs against the dense floor's own 0.88, 0.92, 0.89:
+# BLAS gets more efficient with size too). Each size is timed beside its floor, whose slope is
+# printed too.
 GROWTH = {
     "batch": [512, 1024, 2048, 4096, 8192],
     "in*out": [32, 64, 128, 192, 256],    # in = out = this; in·out grows as its square

@@ -10,6 +10,7 @@ import sympy as sp
 
 from minikan import KAN, formula_rmse
 from minikan.cli import main
+from minikan.cli.csvfile import read_csv
 
 COMMANDS = ["fit", "formula", "plot", "predict", "gradcheck", "demo"]
 
@@ -153,6 +154,7 @@ GOOD = "x,z,y\n1,2,3\n4,5,6\n7,8,9\n10,11,12\n"
 MALFORMED = {
     "missing target column": ("x,z,q\n1,2,3\n4,5,6\n7,8,9\n", 2, "target column(s) ['y'] not in the header"),
     "non-numeric cell": ("x,z,y\n1,2,3\n4,five,6\n7,8,9\n", 1, "row 3, column 'z': 'five' is not a number"),
+    "decimal comma": ("x;z;y\n1;2;3\n4;5,5;6\n7;8;9\n", 1, "'5,5' is not a number; the decimal mark must be '.'"),
     "empty file": ("", 1, "the file is empty"),
     "single row": ("x,z,y\n1,2,3\n", 1, "1 data row(s); fitting needs at least 3"),
     "ragged row": ("x,z,y\n1,2,3\n4,5\n7,8,9\n", 1, "row 3 has 2 cells, expected 3"),
@@ -178,6 +180,14 @@ def test_malformed_csv_exits_with_one_clear_line(case, tmp_path, capsys):
     assert "Traceback" not in err and (case in ("missing target column", "wrong width", "bad name")
                                        or str(path) in err)
     assert not (tmp_path / "m.npz").exists()
+
+
+@pytest.mark.parametrize("sep", [",", ";", "\t"])
+def test_cells_may_be_separated_by_commas_semicolons_or_tabs(sep, tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text(GOOD.replace(",", sep))
+    assert read_csv(path)[0] == ["x", "z", "y"]
+    assert read_csv(path)[1].tolist() == [[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12]]
 
 
 def test_bad_files_for_other_commands(tmp_path, capsys):

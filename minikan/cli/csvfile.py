@@ -1,11 +1,14 @@
 """Reading a user's CSV file for the command line: a header, then one number per cell.
 
-Standard library ``csv`` only (no pandas). Every problem becomes one ``CliError`` line that
+Standard library ``csv`` only (no pandas). Cells are separated by commas, semicolons or tabs:
+whichever of the three the header row holds most of (spreadsheets saved in a locale whose
+decimal mark is a comma write semicolons). Every problem becomes one ``CliError`` line that
 names the file, the row (counted from 1, the header being row 1) and the column, and says
 what was expected. Blank lines are skipped; missing values (empty cells, NaN, inf) are
 refused rather than guessed.
 """
 import csv
+import io
 
 import numpy as np
 import sympy as sp
@@ -23,7 +26,8 @@ def read_csv(path):
     """The header (list of c names) and the data (n, c) float64 of a CSV file with a header row."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:       # -sig: a BOM from spreadsheets
-            rows = list(csv.reader(f))
+            text = f.read()
+        rows = list(csv.reader(io.StringIO(text), delimiter=_delimiter(text)))
     except OSError as err:
         raise CliError(f"{path}: cannot read the file ({err.strerror})") from None
     except (UnicodeDecodeError, csv.Error) as err:
@@ -43,6 +47,15 @@ def read_csv(path):
     return header, data
 
 
+DELIMITERS = ",;\t"
+
+
+def _delimiter(text):
+    """The one of ``DELIMITERS`` the first non-blank line holds most of (a comma on a tie or none)."""
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    return max(DELIMITERS, key=header.count)
+
+
 def _number(path, r, column, cell):
     where = f"{path}: row {r}, column {column!r}"
     if not cell.strip():
@@ -50,7 +63,8 @@ def _number(path, r, column, cell):
     try:
         v = float(cell)
     except ValueError:
-        raise CliError(f"{where}: {cell.strip()!r} is not a number") from None
+        hint = "; the decimal mark must be '.'" if _is_number(cell.replace(",", ".", 1)) else ""
+        raise CliError(f"{where}: {cell.strip()!r} is not a number{hint}") from None
     if not np.isfinite(v):
         raise CliError(f"{where}: {cell.strip()!r}; expected a finite number (missing values are not supported)")
     return v

@@ -165,8 +165,11 @@ def _read(path):
         raise FileNotFoundError(f"{path}: no such file")
     try:
         npz = np.load(path, allow_pickle=False)
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as err:
+    except (zipfile.BadZipFile, EOFError, OSError) as err:
         raise ValueError(f"{path}: not a minikan model file (an .npz archive) ({err})") from None
+    except ValueError:          # NumPy reads a file of no format it knows as a pickle, refused
+        raise ValueError(f"{path}: not a minikan model file (an .npz archive); its first bytes "
+                         "are of no NumPy format") from None
     if not isinstance(npz, np.lib.npyio.NpzFile):
         raise ValueError(f"{path}: a single .npy array, not a minikan model file (an .npz archive)")
     arrays = {}

@@ -220,7 +220,11 @@ class Predictor:
 
     def predict_proba(self, x):
         """Class probabilities (batch, n_classes), the softmax of the logits."""
-        return softmax(self.forward(x))
+        logits = self.forward(x)                                   # (batch, n_classes)
+        if logits.shape[1] < 2:     # the softmax of one logit is 1 whatever the input
+            raise ValueError("predict_proba needs a classifier, one output (logit) per class, "
+                             f"at least 2; this model has {logits.shape[1]} output")
+        return softmax(logits)
 
     def evaluate(self, dataset):
         """Train and test RMSE, or accuracy when the labels are integer classes (n,).

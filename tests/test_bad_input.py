@@ -87,6 +87,8 @@ BAD_INPUTS = [
     ("x inf", lambda m, d: m(np.array([[np.inf, 0.0]])), ValueError, r"^x contains 1 NaN or inf"),
     ("predict NaN", lambda m, d: m.predict(np.array([[np.nan, 0.0]])), ValueError, r"^x contains 1 NaN"),
     ("predict_proba wrong features", lambda m, d: m.predict_proba(np.zeros((3, 1))), ValueError, r"^x must have shape"),
+    ("predict_proba one output", lambda m, d: m.predict_proba(np.zeros((3, 2))),
+     ValueError, r"^predict_proba needs a classifier, one output \(logit\) per class, at least 2; this model has 1"),
     ("objective unknown loss", lambda m, d: m.objective(x_ok, np.zeros((3, 1)), loss_fn="l1"),
      ValueError, r"^loss name must be one of"),
     # --- fit: the dataset

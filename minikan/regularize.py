@@ -124,8 +124,9 @@ def _layer_scores(layer, x, reg_metric, reuse=False):
     sigma, _, stats = edge_stats.spread(cache, w)
     if sym is not None:
         sigma[sym[2]] = sym[0].std(axis=0)
-    rho = x.std(axis=0)                                        # (in,)
-    return sigma / (rho + SPREAD_FLOOR)[:, None], (x, cache, w, sym, (sigma, stats, rho))
+    xc = x - edge_stats.column_mean(x)                         # (N, in): x − x̄
+    rho = np.sqrt(edge_stats.column_mean(xc * xc))             # (in,)
+    return sigma / (rho + SPREAD_FLOOR)[:, None], (x, cache, w, sym, (sigma, stats, rho, xc))
 
 
 def edge_l1(layer, x, reuse=False):
@@ -195,13 +196,11 @@ def penalty_value(layers, A, w):
     return value
 
 
-def _dx_direct(x, dA, stats):
-    """The "spread" penalty's gradient on x (batch, in) through ρ_i = std x_i."""
-    sigma, _, rho = stats
-    n = len(x)
+def _dx_direct(xc, dA, sigma, rho):
+    """The "spread" penalty's gradient on x (batch, in) through ρ_i = std x_i; xc = x − x̄."""
     dA_drho = -(dA * sigma).sum(axis=1) / (rho + SPREAD_FLOOR) ** 2   # (in,)
-    drho = np.divide(x - x.mean(axis=0), n * rho, out=np.zeros_like(x), where=rho > 0)  # (batch, in)
-    return dA_drho * drho
+    drho_dxc = np.divide(1.0, len(xc) * rho, out=np.zeros_like(rho), where=rho > 0)  # (in,): ∂ρ/∂x = xc/(Nρ)
+    return xc * (dA_drho * drho_dxc)                           # (batch, in)
 
 
 def _scores_backward(dA, layer, state, reg_metric):
@@ -212,10 +211,10 @@ def _scores_backward(dA, layer, state, reg_metric):
         gw, dx = edge_stats.l1_backward(dA, w, cache, extra)
         dv = None if sym is None else np.sign(sym[0]) * dA[sym[2]] / n                 # (batch, n_sym)
     else:
-        sigma, stats, rho = extra
+        sigma, stats, rho, xc = extra
         g_sigma = dA / (rho + SPREAD_FLOOR)[:, None]           # (in, out): ∂penalty/∂σ
         gw, dx = edge_stats.spread_backward(g_sigma, sigma, w, stats, cache)
-        dx += _dx_direct(x, dA, (sigma, None, rho))
+        dx += _dx_direct(xc, dA, sigma, rho)
         if sym is not None:                                    # ∂σ_e/∂v_e(s) = (v_e(s) − v̄_e)/(N σ_e)
             v, s_e = sym[0], sigma[sym[2]]
             scale = np.divide(g_sigma[sym[2]], n * s_e, out=np.zeros_like(s_e), where=s_e > 0)

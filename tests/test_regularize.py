@@ -245,3 +245,11 @@ def test_spread_of_a_narrow_input_keeps_its_precision():
     x = 0.3 + 1e-3 * np.random.default_rng(13).normal(size=(200, 2))    # knots on [-1, 1]
     sigma = regularize.edge_scores(layer, x, "spread") * (x.std(axis=0) + regularize.SPREAD_FLOOR)[:, None]
     assert rel_error(sigma, layer.edge_forward(x)[0].std(axis=0)) < 1e-9
+
+
+@pytest.mark.parametrize("shape", [(1, 3), (1000, 5), (257, 4, 6)])
+def test_column_mean_is_the_mean_over_the_batch(shape):
+    a = np.random.default_rng(0).normal(3.0, 2.0, shape)
+    got = edge_stats.column_mean(a)
+    assert got.shape == shape[1:]
+    assert rel_error(got, a.mean(axis=0)) < 1e-13

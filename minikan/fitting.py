@@ -58,7 +58,8 @@ def fit(model, dataset, opt, steps, lr, batch, loss_fn, weights, update_grid, gr
                                   train=not (defer and not grid_moves(step + 1)))
 
     def start_metrics(step):
-        return train_metrics(model, *model.last_evaluation, my, loss_fn, weights)
+        pred, inputs, reg = model.last_evaluation
+        return train_metrics(model, pred, inputs, my, loss_fn, weights, reg)
     return train.fit(model, x, y, opt, steps, lr, batch, seed,
                      objective_kwargs=dict(loss_fn=loss_fn, **weights._asdict()),
                      before_step=before_step, metrics=metrics, start_metrics=start_metrics,
@@ -106,16 +107,17 @@ def metrics_after_step(model, x, y, x_test, y_test, loss_fn, w, train=True):
     return {**train_metrics(model, *model.forward_with_inputs(x), y, loss_fn, w), **out}
 
 
-def train_metrics(model, pred, inputs, y, loss_fn, w):
+def train_metrics(model, pred, inputs, y, loss_fn, w, reg=None):
     """The train loss (and accuracy), edges above threshold and penalty, from one forward's
-    output pred (n, m) and layer inputs; the layers' caches must still hold that forward."""
+    output pred (n, m) and layer inputs; the layers' caches must still hold that forward.
+    ``reg``: the penalty, if the objective that ran this forward computed it (with these ``w``)."""
     out = _losses(pred, y, loss_fn, "train")
     if not np.isfinite(pred).all():                        # diverged: train.fit stops at the next step
         return {**out, "reg": np.inf, "n_edges": 0}
     l1 = [regularize.edge_l1(layer, xl, reuse=True) for layer, xl in zip(model.layers, inputs)]
     out["n_edges"] = int(sum((a > EDGE_TH).sum() for a in l1))
-    if not w.lamb:                # every term of the penalty is scaled by lamb: no second edge pass
-        out["reg"] = 0.0          # (with "spread" it was ~30 % of an Adam step of [2, 5, 1])
+    if not w.lamb or reg is not None:   # no second edge pass: every term is scaled by lamb, or the
+        out["reg"] = float(reg or 0.0)  # objective had it (with "spread" ~30 % of an Adam step of [2, 5, 1])
         return out
     A = l1 if w.reg_metric == "l1" else [regularize.edge_scores(layer, xl, w.reg_metric, True)
                                          for layer, xl in zip(model.layers, inputs)]

@@ -199,7 +199,9 @@ class KAN(losses.Predictor):
         Returns (value, grads) with grads keyed as ``params``.
         """
         pred, inputs = self.forward_with_inputs(x)
-        self.last_evaluation = (pred, inputs)   # fit's history reads the train loss off it (fitting.py)
+        # fit's history reads the train loss and the penalty off it (fitting.py); the penalty
+        # is None until computed below (a non-finite pred returns before it)
+        self.last_evaluation = (pred, inputs, None if lamb else 0.0)
         if not np.isfinite(pred).all():     # an overflowing trial (line search, huge lr): say so, don't raise
             self.grads = {key: np.full_like(p, np.nan) for key, p in self.params.items()}
             return np.inf, self.grads
@@ -210,6 +212,7 @@ class KAN(losses.Predictor):
             weights = regularize.Weights(lamb, lamb_l1, lamb_entropy, lamb_coef, lamb_coefdiff,
                                          reg_metric)
             reg, dx_extra, reg_grads = regularize.penalty_and_grads(self.layers, inputs, weights)
+            self.last_evaluation = (pred, inputs, reg)
             value += reg
         self.backward(dpred, dx_extra)
         if reg_grads is not None:

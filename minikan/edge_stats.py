@@ -118,8 +118,9 @@ def spread(cache, w):
     return sigma, np.einsum("ijp,ip->ij", w, mean), (mean, Cw, sc)
 
 
-def spread_backward(g_sigma, sigma, w, stats, cache):
-    """∂L/∂w (in, out, P) and ∂L/∂x (batch, in) from g_sigma = ∂L/∂σ (in, out).
+def spread_backward(g_sigma, sigma, w, stats, cache, input_grad=True):
+    """∂L/∂w (in, out, P) and ∂L/∂x (batch, in) from g_sigma = ∂L/∂σ (in, out); without
+    ``input_grad``, ∂L/∂w and None (∂L/∂w = (g/σ)·Cw needs no pass over the batch).
 
     Per slice, ∂L/∂f = Q (f − f̄) = Q_B·B + Q_s·(silu − its mean) − Q_B·b̄, as two batched
     products (the second with a column of ones for the constant), never forming f: an
@@ -128,6 +129,8 @@ def spread_backward(g_sigma, sigma, w, stats, cache):
     mean, Cw, sc = stats
     n, in_dim = cache.x.shape
     r = np.divide(g_sigma, sigma, out=np.zeros_like(sigma), where=sigma > 0)  # (in, out)
+    if not input_grad:
+        return r[:, :, None] * Cw, None
     Q = (r[:, :, None] * w).transpose(0, 2, 1) @ w / n         # (in, P, P), symmetric
     Q_sc = np.empty((in_dim, 2, Q.shape[2]))                   # (in, 2, P)
     Q_sc[:, 0] = Q[:, 0]
@@ -162,10 +165,11 @@ def l1(cache, w, keep=False):
     return A / len(cache.x), (phi if keep and len(parts) == 1 else None)
 
 
-def l1_backward(dA, w, cache, phi=None):
-    """∂L/∂w and ∂L/∂x (batch, in) from dA = ∂L/∂A (in, out); phi: ``l1``'s kept values."""
+def l1_backward(dA, w, cache, phi=None, input_grad=True):
+    """∂L/∂w and ∂L/∂x (batch, in) from dA = ∂L/∂A (in, out), or ∂L/∂w and None without
+    ``input_grad``; phi: ``l1``'s kept values."""
     n = len(cache.x)
-    gw, dx = np.zeros_like(w), np.empty_like(cache.x)
+    gw, dx = np.zeros_like(w), (np.empty_like(cache.x) if input_grad else None)
     for rows in slices(cache, w.shape[1]):
         p, Bt, s1 = _values(cache, rows, w)
         p = phi if phi is not None else p                      # (in, r, out)
@@ -173,5 +177,6 @@ def l1_backward(dA, w, cache, phi=None):
         dphi_t = dphi.transpose(0, 2, 1)                       # (in, out, r)
         gw[:, :, 1:] += dphi_t @ Bt                            # (in, out, M)
         gw[:, :, 0] += (dphi_t @ s1)[:, :, 0]
-        dx[rows] = features_backward(dphi @ w, cache, rows)    # dphi @ w: (in, r, P), ∂L/∂f
+        if input_grad:
+            dx[rows] = features_backward(dphi @ w, cache, rows)  # dphi @ w: (in, r, P), ∂L/∂f
     return gw, dx

@@ -49,14 +49,34 @@ def silu_grad(x, sig=None):
     return s * (1.0 + x * (1.0 - s))
 
 
-class LayerCache(NamedTuple):
-    """What ``layer_backward`` needs from ``layer_forward``."""
+class Basis(NamedTuple):
+    """What ``layer_forward`` computes from x and the knots alone (``input_basis``)."""
     x: np.ndarray            # (batch, in_dim) the input
     sigmoid_x: np.ndarray    # (batch, in_dim) σ(x), for silu'(x)
     silu_x: np.ndarray       # (batch, in_dim) silu(x) = x σ(x)
     B: np.ndarray            # (batch, in_dim·n_basis) the basis, input-major
     pos: np.ndarray          # (k+1, batch, in_dim) where each non-zero B_m(x_i) sits in B
     dV: np.ndarray           # (k+1, batch, in_dim) the derivatives of those B_m
+
+
+def input_basis(x, t, k, n_basis):
+    """The ``Basis`` of x (batch, in_dim) on knots t (in_dim, n_knots) of degree k."""
+    batch, in_dim = x.shape
+    mu, V, dV = bspline.local_basis(x, t, k)                   # (batch, in_dim), 2 × (k+1, batch, in_dim)
+    pos = bspline.positions(mu, k, n_basis)                    # (k+1, batch, in_dim)
+    B = bspline.scatter(V, pos, (batch, in_dim * n_basis))     # (batch, in_dim·n_basis)
+    sig = sigmoid(x)                                           # (batch, in_dim)
+    return Basis(x, sig, x * sig, B, pos, dV)                  # x·σ(x) = silu(x)
+
+
+class LayerCache(NamedTuple):
+    """What ``layer_backward`` needs from ``layer_forward``: the ``Basis`` fields, then the weights."""
+    x: np.ndarray            # (batch, in_dim) the input
+    sigmoid_x: np.ndarray    # (batch, in_dim) σ(x)
+    silu_x: np.ndarray       # (batch, in_dim) silu(x)
+    B: np.ndarray            # (batch, in_dim·n_basis)
+    pos: np.ndarray          # (k+1, batch, in_dim)
+    dV: np.ndarray           # (k+1, batch, in_dim)
     W: np.ndarray            # (in_dim·n_basis, out_dim) mask·w_s·c
     W_base: np.ndarray       # (in_dim, out_dim) mask·w_b
     coef: np.ndarray         # (in_dim, out_dim, n_basis)
@@ -64,7 +84,7 @@ class LayerCache(NamedTuple):
     mask: np.ndarray         # (in_dim, out_dim)
 
 
-def layer_forward(x, coef, scale_base, scale_sp, mask, t, k):
+def layer_forward(x, coef, scale_base, scale_sp, mask, t, k, basis=None):
     """y_j = Σ_i mask_ij (w_b silu(x_i) + w_s Σ_m c_ijm B_m(x_i)), as two matrix products.
 
     Parameters
@@ -73,26 +93,23 @@ def layer_forward(x, coef, scale_base, scale_sp, mask, t, k):
     coef : (in_dim, out_dim, n_basis)
     scale_base, scale_sp, mask : (in_dim, out_dim)
     t, k : (in_dim, n_knots) knots; degree.
+    basis : ``input_basis(x, t, k, n_basis)`` when it is already known, else None.
 
     Returns
     -------
     y : (batch, out_dim)
     cache : the ``LayerCache`` for ``layer_backward``.
     """
-    batch, in_dim = x.shape
     out_dim, n_basis = coef.shape[1:]
-    mu, V, dV = bspline.local_basis(x, t, k)                   # (batch, in_dim), 2 × (k+1, batch, in_dim)
-    pos = bspline.positions(mu, k, n_basis)                    # (k+1, batch, in_dim)
-    B = bspline.scatter(V, pos, (batch, in_dim * n_basis))     # (batch, in_dim·n_basis)
+    if basis is None:
+        basis = input_basis(x, t, k, n_basis)
     W = ((mask * scale_sp)[:, :, None] * coef).transpose(0, 2, 1).reshape(-1, out_dim)  # (in·n_basis, out)
     W_base = mask * scale_base                                 # (in_dim, out_dim)
-    sig = sigmoid(x)                                           # (batch, in_dim)
-    s = x * sig                                                # (batch, in_dim): silu(x)
-    y = B @ W + s @ W_base                                     # (batch, out_dim): spline + residual
-    return y, LayerCache(x, sig, s, B, pos, dV, W, W_base, coef, scale_sp, mask)
+    y = basis.B @ W + basis.silu_x @ W_base                    # (batch, out_dim): spline + residual
+    return y, LayerCache(x, *basis[1:], W, W_base, coef, scale_sp, mask)
 
 
-def layer_backward(dout, cache):
+def layer_backward(dout, cache, input_grad=True):
     """Gradients of a scalar loss L through ``layer_forward``, given dout = ∂L/∂y.
 
     Go one factor at a time: y = B·W + silu(x)·W_b, so ∂L/∂W = Bᵀ·dout, ∂L/∂W_b =
@@ -101,7 +118,8 @@ def layer_backward(dout, cache):
 
     Returns
     -------
-    dx : (batch, in_dim)
+    dx : (batch, in_dim), or None without ``input_grad`` (a first layer in training, whose
+        input is data: it skips the product dout·Wᵀ, the gather and silu').
     grads : {coef, scale_base, scale_sp} shaped as the params.
     """
     c = cache
@@ -112,6 +130,8 @@ def layer_backward(dout, cache):
         "scale_base": c.mask * (c.silu_x.T @ dout),
         "scale_sp": c.mask * np.einsum("ijm,ijm->ij", dW, c.coef),
     }
+    if not input_grad:
+        return None, grads
     dB = dout @ c.W.T                                          # (batch, in_dim·n_basis)
     dx = bspline.gather_dot(dB, c.pos, c.dV)                   # (batch, in_dim): Σ_m ∂L/∂B_m · B_m'
     dx += (dout @ c.W_base.T) * silu_grad(c.x, c.sigmoid_x)
@@ -188,6 +208,9 @@ def _symbolic_edges():
     return edges
 
 
+BASES_KEPT = 2           # the training and the test inputs of a fit
+
+
 class ForwardCache(NamedTuple):
     """``KANLayer``'s cache: the spline pair's and the symbolic edges' (None without any)."""
     spline: tuple            # LayerCache or EdgeCache
@@ -230,6 +253,7 @@ class KANLayer:
         }
         self.grads = None
         self._cache = None
+        self._bases = []         # [(x copy, knots copy, Basis)], newest first (``_data_basis``)
 
     in_dim = property(lambda self: self.mask.shape[0])
     out_dim = property(lambda self: self.mask.shape[1])
@@ -259,9 +283,13 @@ class KANLayer:
         v, cache = _symbolic_edges().values(x, self.params["sym_affine"], sym)
         return sym, v, cache
 
-    def forward(self, x):
-        """y (batch, out_dim) for x (batch, in_dim); keeps the cache for ``backward``."""
-        y, cache = layer_forward(x, *self._spline_args())
+    def forward(self, x, data=False):
+        """y (batch, out_dim) for x (batch, in_dim); keeps the cache for ``backward``.
+
+        ``data``: x is a model's input, likely to come again (``_data_basis``).
+        """
+        basis = self._data_basis(x) if data else None
+        y, cache = layer_forward(x, *self._spline_args(), basis=basis)
         sym, v, sym_cache = self._symbolic_values(x)
         if sym:
             y += v @ _symbolic_edges().scatter_matrix(sym, self.out_dim)  # (batch, n_sym)@(n_sym, out)
@@ -270,18 +298,37 @@ class KANLayer:
 
     __call__ = forward
 
-    def backward(self, dout):
-        """Replace ``grads`` with ∂L/∂params for dout = ∂L/∂y; return dx = ∂L/∂x."""
+    def _data_basis(self, x):
+        """``input_basis`` of x, the one kept from an earlier call when x and the knots equal its.
+
+        A fit evaluates the first layer on the same data again and again: L-BFGS ~20 times a
+        step on the training inputs, and fit the test inputs once a step. The basis depends on
+        x and the knots only, so the layer keeps the last BASES_KEPT with copies of their x
+        and knots (a copy and a comparison of x, where the basis is ~60 passes over it and
+        its gathers); the params change between the calls, the basis does not.
+        """
+        for kept_x, kept_t, basis in self._bases:
+            if kept_x.shape == x.shape and np.array_equal(kept_t, self.knots) and np.array_equal(kept_x, x):
+                return basis
+        x = x.copy()                         # the caller may change its array in place later
+        basis = input_basis(x, self.knots, self.k, self.params["coef"].shape[2])
+        self._bases = [(x, self.knots.copy(), basis)] + self._bases[:BASES_KEPT - 1]
+        return basis
+
+    def backward(self, dout, input_grad=True):
+        """Replace ``grads`` with ∂L/∂params for dout = ∂L/∂y; return dx = ∂L/∂x (None
+        without ``input_grad``)."""
         if self._cache is None:
             raise RuntimeError("KANLayer.backward called before forward")
         cache = self._cache
-        dx, grads = layer_backward(dout, cache.spline)
+        dx, grads = layer_backward(dout, cache.spline, input_grad)
         grads["sym_affine"] = np.zeros_like(self.params["sym_affine"])
         if cache.symbolic_cache is not None:
             edges = _symbolic_edges()
             dv = dout @ edges.scatter_matrix(cache.symbolic, self.out_dim).T  # (batch, n_sym)
             dx_sym, grads["sym_affine"] = edges.values_backward(dv, cache.symbolic_cache)
-            dx += dx_sym
+            if input_grad:
+                dx += dx_sym
         self.grads = grads
         return dx
 
@@ -364,12 +411,12 @@ class KANLayer:
         new_j = {int(j): b for b, j in enumerate(cols)}
         self.symbolic = {(new_i[i], new_j[j]): name for (i, j), name in self.symbolic.items()
                          if i in new_i and j in new_j}
-        self.grads, self._cache = None, None
+        self.grads, self._cache, self._bases = None, None, []
 
     def copy(self):
         new = object.__new__(KANLayer)
         new.k, new.knots, new.mask = self.k, self.knots.copy(), self.mask.copy()
         new.symbolic = dict(self.symbolic)
         new.params = {name: v.copy() for name, v in self.params.items()}
-        new.grads, new._cache = None, None
+        new.grads, new._cache, new._bases = None, None, []
         return new

@@ -133,16 +133,18 @@ class KAN(losses.Predictor):
     def _through_layer(self, l, x):
         """Ψ_l = M_l ∘ Φ_l on layer l's input x (batch, in_l): layer l's output after its node
         operation (batch, in_{l+1}), and ``nodes.mult_forward``'s cache (None for sum nodes)."""
-        x = self.layers[l].forward(x)                          # (batch, sub-nodes of l+1)
+        x = self.layers[l].forward(x, data=l == 0)             # (batch, sub-nodes of l+1)
         if self.arities[l + 1]:
             return nodes.mult_forward(x, self.width[l + 1][0], self.arities[l + 1])
         return x, None
 
-    def backward(self, dout, dx_extra=None):
+    def backward(self, dout, dx_extra=None, input_grad=True):
         """Replace ``grads`` for dout = ∂L/∂output (batch, m); return ∂L/∂x (batch, d).
 
         ``dx_extra[l]``, when given, is a gradient on layer l's input from outside the
-        main path (the sparsity penalty's), added before it flows further down.
+        main path (the sparsity penalty's), added before it flows further down. Without
+        ``input_grad`` the gradient stops at the parameters and None is returned (training:
+        the input is data).
         """
         if self._cache is None:
             raise RuntimeError("KAN.backward called before forward")
@@ -153,12 +155,14 @@ class KAN(losses.Predictor):
         for l in reversed(range(self.depth)):
             if node_caches[l] is not None:
                 dout = nodes.mult_backward(dout, node_caches[l])
-            dout = self.layers[l].backward(dout)
-            if dx_extra is not None:
+            dout = self.layers[l].backward(dout, input_grad or l > 0)
+            if dx_extra is not None and dout is not None:
                 dout = dout + dx_extra[l]
             grads.update({f"layers.{l}.{n}": g for n, g in self.layers[l].grads.items()})
         self.grads = {key: grads[key] for key in self.params}   # in params order
-        return dout if norm is None else dout / norm.x_std     # z = (x − μ_x)/σ_x
+        if dout is None or norm is None:
+            return dout
+        return dout / norm.x_std                               # z = (x − μ_x)/σ_x
 
     def layer_inputs(self, x):
         """The input of every layer for x (batch, d): a list of (batch, in_l), layer 0's normalised."""
@@ -214,7 +218,7 @@ class KAN(losses.Predictor):
             reg, dx_extra, reg_grads = regularize.penalty_and_grads(self.layers, inputs, weights)
             self.last_evaluation = (pred, inputs, reg)
             value += reg
-        self.backward(dpred, dx_extra)
+        self.backward(dpred, dx_extra, input_grad=False)
         if reg_grads is not None:
             for key, g in reg_grads.items():
                 self.grads[key] = self.grads[key] + g

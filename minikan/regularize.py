@@ -203,18 +203,20 @@ def _dx_direct(xc, dA, sigma, rho):
     return xc * (dA_drho * drho_dxc)                           # (batch, in)
 
 
-def _scores_backward(dA, layer, state, reg_metric):
-    """∂penalty/∂(coef, scale_base, scale_sp, sym_affine) and ∂/∂x (batch, in) from dA = ∂penalty/∂A."""
+def _scores_backward(dA, layer, state, reg_metric, input_grad=True):
+    """∂penalty/∂(coef, scale_base, scale_sp, sym_affine) and ∂/∂x (batch, in) from dA = ∂penalty/∂A
+    (None for ∂/∂x without ``input_grad``)."""
     x, cache, w, sym, extra = state
     n = len(x)
     if reg_metric == "l1":
-        gw, dx = edge_stats.l1_backward(dA, w, cache, extra)
+        gw, dx = edge_stats.l1_backward(dA, w, cache, extra, input_grad)
         dv = None if sym is None else np.sign(sym[0]) * dA[sym[2]] / n                 # (batch, n_sym)
     else:
         sigma, stats, rho, xc = extra
         g_sigma = dA / (rho + SPREAD_FLOOR)[:, None]           # (in, out): ∂penalty/∂σ
-        gw, dx = edge_stats.spread_backward(g_sigma, sigma, w, stats, cache)
-        dx += _dx_direct(xc, dA, sigma, rho)
+        gw, dx = edge_stats.spread_backward(g_sigma, sigma, w, stats, cache, input_grad)
+        if input_grad:
+            dx += _dx_direct(xc, dA, sigma, rho)
         if sym is not None:                                    # ∂σ_e/∂v_e(s) = (v_e(s) − v̄_e)/(N σ_e)
             v, s_e = sym[0], sigma[sym[2]]
             scale = np.divide(g_sigma[sym[2]], n * s_e, out=np.zeros_like(s_e), where=s_e > 0)
@@ -223,7 +225,8 @@ def _scores_backward(dA, layer, state, reg_metric):
     grads["sym_affine"] = np.zeros(w.shape[:2] + (4,))
     if sym is not None:
         dx_sym, grads["sym_affine"] = edges.values_backward(dv, sym[1])
-        dx += dx_sym
+        if input_grad:
+            dx += dx_sym
     return dx, grads
 
 
@@ -240,7 +243,8 @@ def penalty_and_grads(layers, inputs, w):
     Returns
     -------
     value
-    dx_extra : list of (batch, in_l)
+    dx_extra : list of (batch, in_l), dx_extra[0] None: layer 0's input is the data, which
+        training does not differentiate (for [2, 5, 1] most of its penalty's backward).
     grads : {"layers.l.name": array}
     """
     value, dx_extra, grads = 0.0, [], {}
@@ -250,7 +254,7 @@ def penalty_and_grads(layers, inputs, w):
         S, dS = _entropy_of(A, w.reg_metric) if w.lamb_entropy else (0.0, np.zeros_like(A))
         value += w.lamb * (w.lamb_l1 * A.sum() + w.lamb_entropy * S)
         dA = w.lamb * (w.lamb_l1 + w.lamb_entropy * dS)        # (in, out): ∂penalty/∂A_ij
-        dx, g = _scores_backward(dA, layer, state, w.reg_metric)
+        dx, g = _scores_backward(dA, layer, state, w.reg_metric, input_grad=l > 0)
         if w.lamb_coef or w.lamb_coefdiff:
             C1, C2, dC1, dC2 = coef_penalties(layer.params["coef"])
             value += w.lamb * (w.lamb_coef * C1 + w.lamb_coefdiff * C2)

@@ -66,6 +66,35 @@ def test_forward_cache_is_named():
     assert rel_error(cache.silu_x, silu(x)) < 1e-15
 
 
+def test_data_basis_is_reused_only_for_equal_inputs_and_knots():
+    layer = perturbed_layer(3, 2, 5, 3)
+    rng = np.random.default_rng(3)
+    x, x_test = rng.uniform(-1, 1, (6, 3)), rng.uniform(-1, 1, (4, 3))
+    y = layer.forward(x, data=True)
+    layer.forward(x_test, data=True)                                   # a second input is kept too
+    layer.forward(x.copy(), data=True)
+    assert layer._cache.spline.B is layer._bases[1][2].B               # an equal array reuses x's basis
+    assert rel_error(layer.forward(x, data=True), y) == 0
+    x[0, 0] = 0.3                                                      # changed in place: a new basis
+    assert rel_error(layer.forward(x, data=True), layer.forward(x)) == 0
+    layer.update_grid(rng.uniform(-1, 1, (50, 3)))                     # new knots: a new basis
+    assert rel_error(layer.forward(x, data=True), layer.forward(x)) == 0
+    layer.params["coef"] *= 2                                          # params do not enter the basis
+    assert rel_error(layer.forward(x, data=True), layer.forward(x)) < 1e-15
+
+
+def test_backward_without_input_grad_gives_the_same_param_grads():
+    layer = perturbed_layer(3, 2, 5, 3)
+    rng = np.random.default_rng(4)
+    x, dout = rng.uniform(-1, 1, (6, 3)), rng.normal(size=(6, 2))
+    layer.forward(x)
+    assert layer.backward(dout) is not None
+    full = layer.grads
+    layer.forward(x)
+    assert layer.backward(dout, input_grad=False) is None
+    assert all(np.array_equal(full[name], g) for name, g in layer.grads.items())
+
+
 def test_backward_before_forward_raises():
     with pytest.raises(RuntimeError, match="before forward"):
         KANLayer(2, 2).backward(np.ones((1, 2)))

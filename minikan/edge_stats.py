@@ -85,7 +85,19 @@ def features_backward(dF, cache, rows):
 
 
 def spread(cache, w):
-    """σ (in, out), φ̄ (in, out) and what ``spread_backward`` needs, from the forward's cache.
+    """σ (in, out), φ̄ (in, out) and what ``spread_backward`` needs, from the forward's cache."""
+    mean, C, sc = feature_moments(cache)
+    Cw = w @ C                                                 # (in, out, P); C is symmetric
+    sigma = np.sqrt(np.maximum(np.einsum("ijp,ijp->ij", Cw, w), 0.0))  # (in, out)
+    return sigma, np.einsum("ijp,ip->ij", w, mean), (mean, Cw, sc)
+
+
+def feature_moments(cache):
+    """f̄ (in, P), C (in, P, P) and silu(x) − its mean (N, in): the features' moments.
+
+    They depend on the basis alone, so they are kept with it (``cache.derived``): a fit's
+    first layer reuses its basis at every evaluation (``KANLayer._data_basis``) and computes
+    them once (a regularised [2, 5, 1] L-BFGS step 31.0 → 27.3 ms).
 
     C_i in blocks from the cache's silu(x) and B, each centred before it is multiplied
     (two passes, one slice of B at a time): uncentred, BᵀB/N − b̄b̄ᵀ cancels for an input
@@ -96,12 +108,14 @@ def spread(cache, w):
     relative, 1e8 → 88× too large). The penalty's edges are far from that; prune's
     attribution takes moments of φ itself (``prune._edge_std_and_sums``).
     """
+    if "moments" in cache.derived:
+        return cache.derived["moments"]
     n, in_dim = cache.x.shape
     B3 = cache.B.reshape(n, in_dim, -1)                        # (N, in, M), a view
     s_mean = column_mean(cache.silu_x)                         # (in,)
     sc = cache.silu_x - s_mean                                 # (N, in): silu(x) − its mean
     b_mean = column_mean(cache.B).reshape(in_dim, -1)          # (in, M)
-    P, diag = w.shape[2], np.arange(in_dim)
+    P, diag = b_mean.shape[1] + 1, np.arange(in_dim)
     C = np.zeros((in_dim, P, P))                               # (in, P, P)
     for rows in slices(cache):
         Bc = B3[rows] - b_mean                                 # (r, in, M), centred
@@ -113,9 +127,8 @@ def spread(cache, w):
     C /= n
     C[:, 0, 0] = column_mean(sc * sc)
     mean = np.concatenate([s_mean[:, None], b_mean], axis=1)  # (in, P): f̄
-    Cw = w @ C                                                 # (in, out, P); C is symmetric
-    sigma = np.sqrt(np.maximum(np.einsum("ijp,ijp->ij", Cw, w), 0.0))  # (in, out)
-    return sigma, np.einsum("ijp,ip->ij", w, mean), (mean, Cw, sc)
+    cache.derived["moments"] = mean, C, sc
+    return mean, C, sc
 
 
 def spread_backward(g_sigma, sigma, w, stats, cache, input_grad=True):

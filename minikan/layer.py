@@ -57,6 +57,7 @@ class Basis(NamedTuple):
     B: np.ndarray            # (batch, in_dim·n_basis) the basis, input-major
     pos: np.ndarray          # (k+1, batch, in_dim) where each non-zero B_m(x_i) sits in B
     dV: np.ndarray           # (k+1, batch, in_dim) the derivatives of those B_m
+    derived: dict            # what others compute from these alone, kept with them (edge_stats.py)
 
 
 def input_basis(x, t, k, n_basis):
@@ -66,7 +67,7 @@ def input_basis(x, t, k, n_basis):
     pos = bspline.positions(mu, k, n_basis)                    # (k+1, batch, in_dim)
     B = bspline.scatter(V, pos, (batch, in_dim * n_basis))     # (batch, in_dim·n_basis)
     sig = sigmoid(x)                                           # (batch, in_dim)
-    return Basis(x, sig, x * sig, B, pos, dV)                  # x·σ(x) = silu(x)
+    return Basis(x, sig, x * sig, B, pos, dV, {})              # x·σ(x) = silu(x)
 
 
 class LayerCache(NamedTuple):
@@ -77,6 +78,7 @@ class LayerCache(NamedTuple):
     B: np.ndarray            # (batch, in_dim·n_basis)
     pos: np.ndarray          # (k+1, batch, in_dim)
     dV: np.ndarray           # (k+1, batch, in_dim)
+    derived: dict
     W: np.ndarray            # (in_dim·n_basis, out_dim) mask·w_s·c
     W_base: np.ndarray       # (in_dim, out_dim) mask·w_b
     coef: np.ndarray         # (in_dim, out_dim, n_basis)

@@ -92,6 +92,8 @@ def test_chunked_equals_unchunked(monkeypatch):
     w = regularize.Weights(0.01, 1.0, 2.0, 0.1, 0.1)
     v_full, dx_full, g_full = regularize.penalty_and_grads(model.layers, inputs, w)
     one_row_slices(monkeypatch)
+    model = model.copy()                                       # fresh caches: moments not kept
+    inputs = model.layer_inputs(x)
     v_chunk, dx_chunk, g_chunk = regularize.penalty_and_grads(model.layers, inputs, w)
     assert v_chunk == pytest.approx(v_full, rel=1e-13)
     assert dx_full[0] is None and dx_chunk[0] is None          # the data's gradient is not needed
@@ -146,6 +148,8 @@ def test_spread_scores_match_definition_and_chunking(monkeypatch):
     one_row_slices(monkeypatch)
     for layer, xl in zip(model.layers, inputs):
         assert rel_error(regularize.edge_scores(layer, xl, "spread"), direct_score(layer, xl)) < 1e-12
+    model = model.copy()                                       # fresh caches: moments not kept
+    inputs = model.layer_inputs(x)
     v_chunk, dx_chunk, g_chunk = regularize.penalty_and_grads(model.layers, inputs, w)
     assert v_chunk == pytest.approx(v_full, rel=1e-12)
     assert dx_full[0] is None and dx_chunk[0] is None
@@ -238,6 +242,23 @@ def test_penalty_reuses_the_forwards_basis_and_matches_a_fresh_one():
         assert rel_error(a, b) < 1e-14
     for key in g:
         assert rel_error(g[key], g2[key]) < 1e-14, key
+
+
+def test_first_layer_moments_are_kept_with_its_basis_and_equal_fresh_ones():
+    rng = np.random.default_rng(13)
+    model = perturbed_model([3, 4, 1], seed=6)
+    x, y = rng.uniform(-1, 1, (30, 3)), rng.normal(size=(30, 1))
+    model.objective(x, y, lamb=0.01)
+    kept, hidden = (layer._cache.spline.derived["moments"] for layer in model.layers)
+    model.params["layers.0.coef"] *= 1.5                       # new params, same data
+    value, grads = model.objective(x, y, lamb=0.01)
+    assert model.layers[0]._cache.spline.derived["moments"] is kept
+    assert model.layers[1]._cache.spline.derived["moments"] is not hidden  # its input moved
+    fresh = model.copy()
+    value2, grads2 = fresh.objective(x, y, lamb=0.01)
+    assert value2 == value
+    for key in grads:
+        assert np.array_equal(grads[key], grads2[key]), key
 
 
 def test_spread_of_a_narrow_input_keeps_its_precision():

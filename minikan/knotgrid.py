@@ -144,20 +144,22 @@ def density_quantiles(xs, G, power):
     """
     if power == 1:
         return xs[np.linspace(0, len(xs) - 1, G + 1).round().astype(int)].T
-    n_bins, u = max(G, int(np.sqrt(len(xs)))), np.linspace(0.0, 1.0, G + 1)
+    n, (n_bins, u) = len(xs), (max(G, int(np.sqrt(len(xs)))), np.linspace(0.0, 1.0, G + 1))
     out = np.repeat(xs[:1].T, G + 1, axis=1)                   # (in_dim, G + 1); flat columns stay
-    for i, col in enumerate(xs.T):
-        if col[-1] > col[0]:
-            edges = np.linspace(col[0], col[-1], n_bins + 1)    # (n_bins + 1,)
-            share = np.histogram(col, edges)[0] / len(col)      # (n_bins,) samples' share per bin
-            rho = share ** float(power)
-            cap = share / MIN_SHARE                             # (n_bins,)
-            for sweep in range(50):                             # cap and renormalise, to a fixed point
-                rho, previous = np.minimum(rho / rho.sum(), cap), rho
-                if sweep % 5 == 4 and np.array_equal(rho, previous):   # exact: later sweeps repeat it
-                    break
-            mass = np.cumsum(rho)                               # (n_bins,)
-            out[i] = np.interp(u, np.append(0.0, mass) / mass[-1], edges)
+    live = np.flatnonzero(xs[-1] > xs[0])                      # (n_live,) the columns that vary
+    edges = np.linspace(xs[0, live], xs[-1, live], n_bins + 1, axis=1)   # (n_live, n_bins + 1)
+    # np.histogram's counts on sorted columns: samples below each edge, the last edge included
+    below = np.array([np.append(xs[:, i].searchsorted(e[:-1]), xs[:, i].searchsorted(e[-1], "right"))
+                      for i, e in zip(live, edges)]).reshape(len(live), n_bins + 1)
+    share = np.diff(below, axis=1) / n                         # (n_live, n_bins) samples' share per bin
+    rho, cap = share ** float(power), share / MIN_SHARE        # (n_live, n_bins)
+    for sweep in range(50):                                    # cap and renormalise, to a fixed point
+        rho, previous = np.minimum(rho / rho.sum(axis=1, keepdims=True), cap), rho
+        if sweep % 5 == 4 and np.array_equal(rho, previous):   # exact: later sweeps repeat it
+            break
+    mass = np.cumsum(rho, axis=1)                              # (n_live, n_bins)
+    for i, m, e in zip(live, mass, edges):
+        out[i] = np.interp(u, np.append(0.0, m) / m[-1], e)
     return out
 
 

@@ -211,6 +211,7 @@ def _symbolic_edges():
 
 
 BASES_KEPT = 2           # the training and the test inputs of a fit
+BASIS_BYTES_KEPT = 2 ** 28   # a larger basis (e.g. a prediction on millions of rows) is not kept
 
 
 class ForwardCache(NamedTuple):
@@ -314,7 +315,8 @@ class KANLayer:
                 return basis
         x = x.copy()                         # the caller may change its array in place later
         basis = input_basis(x, self.knots, self.k, self.params["coef"].shape[2])
-        self._bases = [(x, self.knots.copy(), basis)] + self._bases[:BASES_KEPT - 1]
+        if basis.B.nbytes <= BASIS_BYTES_KEPT:
+            self._bases = [(x, self.knots.copy(), basis)] + self._bases[:BASES_KEPT - 1]
         return basis
 
     def backward(self, dout, input_grad=True):

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from minikan import bspline, gradcheck
+from minikan import layer as layer_module
 from minikan.gradcheck import numerical_grad_array, rel_error
 from minikan.layer import KANLayer, sigmoid, silu, silu_grad
 
@@ -81,6 +82,15 @@ def test_data_basis_is_reused_only_for_equal_inputs_and_knots():
     assert rel_error(layer.forward(x, data=True), layer.forward(x)) == 0
     layer.params["coef"] *= 2                                          # params do not enter the basis
     assert rel_error(layer.forward(x, data=True), layer.forward(x)) < 1e-15
+
+
+def test_a_basis_past_the_byte_budget_is_not_kept(monkeypatch):
+    monkeypatch.setattr(layer_module, "BASIS_BYTES_KEPT", 8 * 6 * 3 * 8 - 1)   # 1 byte short of 6 rows of B
+    layer = perturbed_layer(3, 2, 5, 3)
+    rng = np.random.default_rng(5)
+    layer.forward(rng.uniform(-1, 1, (5, 3)), data=True)
+    layer.forward(rng.uniform(-1, 1, (6, 3)), data=True)
+    assert [kept_x.shape for kept_x, _, _ in layer._bases] == [(5, 3)]
 
 
 def test_backward_without_input_grad_gives_the_same_param_grads():

@@ -16,6 +16,8 @@ with B (batch, in·n_basis) input-major, built from the k + 1 non-zero basis val
 input (``bspline.local_basis``, ``bspline.scatter``). The per-edge values, for plots and
 symbolic fitting, come from a second pair, ``edge_forward``/``edge_backward``, run on slices;
 the sparsity penalty reads the forward's cached basis instead (``spline_cache``, edge_stats.py).
+The basis depends on x and the knots only (``input_basis``), so a model's first layer, whose
+input is the data a fit sees again and again, keeps the last ones (``KANLayer._data_basis``).
 
 Symbolic edges (``symbolic/edges.py``, a later step of the reading order) add their values
 in ``KANLayer.forward``; the symbolic package is imported only when a layer has one.

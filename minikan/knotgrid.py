@@ -144,7 +144,8 @@ def density_quantiles(xs, G, power):
     """
     if power == 1:
         return xs[np.linspace(0, len(xs) - 1, G + 1).round().astype(int)].T
-    n, (n_bins, u) = len(xs), (max(G, int(np.sqrt(len(xs)))), np.linspace(0.0, 1.0, G + 1))
+    n = len(xs)
+    n_bins, u = max(G, int(np.sqrt(n))), np.linspace(0.0, 1.0, G + 1)
     out = np.repeat(xs[:1].T, G + 1, axis=1)                   # (in_dim, G + 1); flat columns stay
     live = np.flatnonzero(xs[-1] > xs[0])                      # (n_live,) the columns that vary
     edges = np.linspace(xs[0, live], xs[-1, live], n_bins + 1, axis=1)   # (n_live, n_bins + 1)

@@ -28,8 +28,10 @@ FORMULAS = {
 }
 
 
-def run(name, lamb, seed, n=400, steps=30, refine=""):
-    f, ranges, relevant = FORMULAS[name]
+def run(name, lamb, seed, n=400, steps=30, refine="", formulas=FORMULAS, options=()):
+    """(recovered, test RMSE / σ_y, formula) of one run of the command line's pipeline on the
+    formula ``formulas[name]``; ``options`` are more of the fit command's arguments."""
+    f, ranges, relevant = formulas[name]
     rng = np.random.default_rng(seed)
     cols = {c: rng.uniform(lo, hi, n) for c, (lo, hi) in ranges.items()}
     X, y = np.column_stack(list(cols.values())), f(cols)
@@ -37,7 +39,7 @@ def run(name, lamb, seed, n=400, steps=30, refine=""):
     data = dataset_from_arrays(X, y, 0.2, seed)
     args = build_parser().parse_args(["fit", "d.csv", "--target", "t", "--prune", "--symbolic", "--out", "m.npz",
                                       "--steps", str(steps), "--log", "0", "--lamb", str(lamb), "--seed", str(seed),
-                                      "--refine", refine])
+                                      "--refine", refine, *options])
     try:
         with contextlib.redirect_stdout(io.StringIO()):
             model = commands._pipeline(data, args, names, ["t"])

@@ -55,8 +55,9 @@ from multiprocessing import Pool
 import numpy as np
 import sympy as sp
 
-LIB = ["x", "x^2", "x^3", "exp", "log", "sqrt", "sin", "tanh", "1/x", "1/sqrt(x)",
-       "gaussian", "arctan"]
+from minikan.symbolic.library import GENERAL_LIB
+
+LIB = GENERAL_LIB        # the command line's default library too
 SNAP = 1e-3               # the snapping tolerance of the formula check
 RMSE_BAR = 1e-3           # absolute bar on the formula's own test RMSE
 SPLINE_FACTOR = 10.0      # ... or within this factor of the spline model's test RMSE,

@@ -245,3 +245,14 @@ def test_formula_falls_back_to_exact_constants_when_snapping_would_change_it(tmp
     assert main(["formula", str(tmp_path / "m.npz"), "--snap", "1e-5"]) == 0
     captured = capsys.readouterr()                                     # a finer snap keeps 5e-4, snaps −2.5
     assert captured.out.strip() == "y = 0.0005*x - 5/2" and captured.err == ""
+
+
+def test_fit_library_default_is_general_lib_and_documented():
+    """The fit command's --lib default is GENERAL_LIB (benchmarks/cli_lib.py measured it) and the
+    README states that list, so neither drifts from the other."""
+    from minikan.cli import build_parser
+    from minikan.symbolic.library import GENERAL_LIB, LIBRARY
+    args = build_parser().parse_args(["fit", "d.csv", "--target", "y", "--out", "m.npz"])
+    assert args.lib.split(",") == GENERAL_LIB and set(GENERAL_LIB) <= set(LIBRARY)
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert f"`{','.join(GENERAL_LIB)}`" in readme

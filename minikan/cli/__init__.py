@@ -18,7 +18,7 @@ import sys
 from minikan.cli import commands, demo
 from minikan.cli.csvfile import CliError
 from minikan.cli.demo import DEMO_LAMB, DEMO_LAMB_ENTROPY, DEMO_LIB, gradcheck_reports
-from minikan.symbolic.library import LIBRARY
+from minikan.symbolic.library import GENERAL_LIB, LIBRARY
 
 __all__ = ["main", "CliError", "DEMO_LAMB", "DEMO_LAMB_ENTROPY", "DEMO_LIB", "gradcheck_reports"]
 
@@ -92,8 +92,8 @@ def _add_fit(sub, common):
     p.add_argument("--refine", type=_grids, metavar="G1,G2",
                    help="grid extension: re-fit on these finer grids in turn (default 10,20 with --symbolic, "
                    "else none; '' for none)")
-    p.add_argument("--lib", type=_lib, default=",".join(DEMO_LIB),
-                   help=f"functions for --symbolic (default {','.join(DEMO_LIB)})")
+    p.add_argument("--lib", type=_lib, default=",".join(GENERAL_LIB),
+                   help=f"functions for --symbolic (default {','.join(GENERAL_LIB)})")
     p.add_argument("--classify", action="store_true", help="the target holds class labels 0, 1, …: "
                    "cross-entropy, prints the test accuracy")
     p.add_argument("--test-fraction", type=_fraction, default=0.2, metavar="F",

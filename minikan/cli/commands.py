@@ -32,6 +32,7 @@ MIN_FIT_ROWS = 3
 #   --refine 10,20            12          8            -
 #   --refine 10,20, through discover (3 starts, knots updated
 #   during the sparsity fit, the formula checked)        15    (148 s for the 15 runs)
+#   the same with --lib's default GENERAL_LIB, not the demo's six functions   15    (88 s)
 #
 # Pruning by the KAN 2.0 attribution score: with the L1 score's absolute thresholds, 0 of
 # 5 seeds of the first formula pruned correctly at any lamb from 5e-4 to 1e-2 (the first

@@ -70,3 +70,15 @@ def test_a_common_scale_leaves_a_log_or_a_root_so_the_formula_snaps_exactly():
     assert constants.snap_constants(root_fit, 1e-3) == sp.sqrt(X1 ** 2 + X2 ** 2 + 1)
     no_scale = sp.log(sp.Float(2.3371) * X1 + sp.Float(1.7183))    # no simple ratio: left alone
     assert constants.snap_constants(no_scale, 1e-3) == no_scale
+
+
+def test_a_common_scale_leaves_a_reciprocal_and_a_sum_of_fractions():
+    """A 1/x edge a/(b·u + c) keeps b in its denominator (benchmarks/cli_lib.py, 10/(1 + u) + v,
+    seed 1); where b and c snap to the same fraction (seed 0's 6/7) the scale comes out too."""
+    inverse_fit = sp.Float(8.68005102807391) / (sp.Float(0.868005102807391) * X1 + sp.Float(0.868005102807391))
+    assert constants.snap_constants(inverse_fit, 1e-3) == 10 / (X1 + 1)
+    fractions = sp.Float(8.5728458538602) / (sp.Float(0.857142) * X1 + sp.Float(0.857142))
+    snapped = constants.snap_constants(fractions, 1e-3)
+    assert sp.denom(snapped) == X1 + 1 and abs(float(sp.numer(snapped)) - 10.0016635) < 1e-6
+    unit_term = sp.Float(3.0) / (sp.Float(2.0) * X1 + sp.Float(1.0))   # exact, a term of coefficient 1
+    assert constants.snap_constants(unit_term, 1e-3) == 3 / (2 * X1 + 1)

@@ -129,8 +129,10 @@ def snap_constants(expr, tol, samples=None):
 
 
 def _scalable(e):
-    """log(sum) or sum**p (p not an integer) with float coefficients: a scale may come out."""
-    arg = e.args[0] if isinstance(e, sp.log) else (e.base if e.is_Pow and not e.exp.is_Integer else None)
+    """log(sum) or sum**p (p not a positive integer: those ``fold_constants`` multiplies out)
+    with float coefficients: a scale may come out."""
+    arg = e.args[0] if isinstance(e, sp.log) else (
+        e.base if e.is_Pow and not (e.exp.is_Integer and e.exp > 0) else None)
     return arg is not None and arg.is_Add and bool(arg.atoms(sp.Float))
 
 
@@ -142,14 +144,16 @@ def _pull_scale(e, tol):
     coefficient inside is simple, nor the constant outside, until b comes out; likewise
     √(0.4385·(x1² + x2² + 1)) under a factor 1.510. K is tried as each term's |coefficient|;
     it is used only if every coefficient of s = sum/K is then within ``tol`` of a simple
-    value, so a sum with no common scale is left alone. The value is unchanged.
+    value, so a sum with no common scale is left alone. A sum already simple with a term of
+    coefficient ±1 stays as it is (log(x + 2)); one simple without such a term loses its
+    scale too (10.0016/(6u/7 + 6/7) → 10.0016/(u + 1)). The value is unchanged.
     """
     arg = e.args[0] if isinstance(e, sp.log) else e.base
     coeffs = [float(t.as_coeff_Mul()[0]) for t in sp.Add.make_args(arg)]
     big = max(abs(c) for c in coeffs)
     coeffs = [c for c in coeffs if abs(c) >= tol * big]    # the rest is round-off, snapped to 0 later
-    if all(simple_value(c, tol) is not None for c in coeffs):
-        return e                                            # exact already: nothing to move
+    if all(simple_value(c, tol) is not None for c in coeffs) and any(abs(abs(c) - 1) <= tol for c in coeffs):
+        return e                                            # exact with a unit term already: nothing to move
     for K in sorted({abs(c) for c in coeffs}):               # smallest first: coefficients ≥ 1
         if all(simple_value(c / K, tol) is not None for c in coeffs):
             rest = sp.expand(arg / sp.Float(K))

@@ -11,8 +11,9 @@ columns and its test RMSE is below 1e-3 of the target's standard deviation.
 Measured (seeds 0–2, 516 s with two workers; recovered of 3 per formula, demo / general / all):
 the three formulas of cli_lamb.py and 2 sin x + cos y 3 / 3 / 3 each; m1·m2/r², v·e^(−t/5),
 √(x² + y²), 10/(1 + u) + v 0 / 3 / 3 each (the demo's six functions have no log, sqrt or 1/x;
-the other two libraries give the exact formulas, 10/(1 + u) written as 8.57/(6u/7 + 6/7) on
-seed 0); a·e^(−b²) 0 / 0 / 0 (a product with a factor crossing zero: sums of sines over
+the other two libraries give the exact formulas; 10/(1 + u) came out as 8.57/(6u/7 + 6/7),
+8.68/(0.868u + 0.868) and 320/(32u + 32) until the snapping took a reciprocal's scale out,
+and is now 10/(u + 1) on all three seeds); a·e^(−b²) 0 / 0 / 0 (a product with a factor crossing zero: sums of sines over
 several hidden nodes). In all 12 / 27, 24 / 27, 24 / 27: the command line's default became
 ``GENERAL_LIB`` (``minikan.symbolic.library``), the smaller of the two.
 """

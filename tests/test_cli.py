@@ -38,7 +38,9 @@ def test_demo_quick_prints_a_formula(capsys, tmp_path):
                                   ["fit", "d.csv", "--target", "y", "--out", "m.npz", "--width", "3,x"],
                                   ["fit", "d.csv", "--target", "y", "--out", "m.npz", "--steps", "0"],
                                   ["fit", "d.csv", "--target", "y", "--out", "m.npz", "--lib", "sin,nosuchfn"],
-                                  ["fit", "d.csv", "--target", "y", "--out", "m.npz", "--refine", "10,x"]])
+                                  ["fit", "d.csv", "--target", "y", "--out", "m.npz", "--refine", "10,x"],
+                                  ["fit", "d.csv", "--target", "y", "--out", "m.npz", "--width", "2,0+0,1"],
+                                  ["fit", "d.csv", "--target", "y", "--out", "m.npz", "--width", "2,1+1+1,1"]])
 def test_bad_arguments_exit_with_usage(argv, capsys):
     with pytest.raises(SystemExit) as exc:
         main(argv)
@@ -256,3 +258,19 @@ def test_fit_library_default_is_general_lib_and_documented():
     assert args.lib.split(",") == GENERAL_LIB and set(GENERAL_LIB) <= set(LIBRARY)
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     assert f"`{','.join(GENERAL_LIB)}`" in readme
+
+
+def test_width_with_a_multiplication_node_reaches_the_model(tmp_path, capsys):
+    """--width 2,0+1,1 is KAN(width=[2, [0, 1], 1]): one KAN 2.0 multiplication node."""
+    from minikan.cli import build_parser
+    args = build_parser().parse_args(["fit", "d.csv", "--target", "y", "--out", "m.npz", "--width", "3,2+1,1"])
+    assert args.width == [3, [2, 1], 1]
+    rng = np.random.default_rng(0)
+    p, q = rng.uniform(-1, 1, 200), rng.uniform(-1, 1, 200)
+    data_csv, model = tmp_path / "pq.csv", tmp_path / "pq.npz"
+    _write_csv(data_csv, [[repr(float(v)) for v in row] for row in zip(p, q, p * q)], header=("p", "q", "y"))
+    assert main(["fit", str(data_csv), "--target", "y", "--width", "2,0+1,1", "--steps", "5", "--log", "0",
+                 "--no-plot", "--out", str(model)]) == 0
+    assert KAN.load(model).width == [[2, 0], [0, 1], [1, 0]]
+    assert main(["fit", str(data_csv), "--target", "y", "--width", "3,0+1,1", "--out", str(model)]) == 2
+    assert "--width must start with the 2 inputs and end with the 1 outputs, got 3,0+1,1" in capsys.readouterr().err

@@ -33,8 +33,19 @@ def _ints(text, at_least):
     return values
 
 
-def _int_list(text):
-    return _ints(text, 2)
+def _width_list(text):
+    """Layer sizes such as 3,7,1; a hidden layer written a+b has a sum and b multiplication
+    nodes (KAN 2.0): 2,0+1,1 is ``KAN(width=[2, [0, 1], 1])``. The model checks the rest."""
+    try:
+        layers = [[int(v) for v in part.split("+")] for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated layer sizes such as 3,7,1 or 2,0+1,1, "
+                                         f"got {text!r}") from None
+    if len(layers) < 2 or any(len(sizes) > 2 or min(sizes) < (1 if len(sizes) == 1 else 0) or sum(sizes) < 1
+                              for sizes in layers):
+        raise argparse.ArgumentTypeError(f"expected at least 2 layer sizes >= 1, each an integer or "
+                                         f"sums+products such as 0+1, got {text!r}")
+    return [sizes[0] if len(sizes) == 1 else sizes for sizes in layers]
 
 
 def _grids(text):
@@ -78,8 +89,9 @@ def _add_fit(sub, common):
     p.add_argument("--inputs", metavar="COLS", help="comma-separated input columns (default: all others)")
     p.add_argument("--out", required=True, metavar="MODEL.npz", help="where to save the model; the PNG "
                    "goes beside it (MODEL.png)")
-    p.add_argument("--width", type=_int_list, metavar="W", help="layer sizes, e.g. 3,7,1: inputs first, "
-                   "outputs last (default: d,2d+1,1, the Kolmogorov-Arnold shape)")
+    p.add_argument("--width", type=_width_list, metavar="W", help="layer sizes, e.g. 3,7,1: inputs first, "
+                   "outputs last (default: d,2d+1,1, the Kolmogorov-Arnold shape); a hidden layer a+b has "
+                   "a sum and b multiplication nodes, e.g. 2,0+1,1 for a product")
     p.add_argument("--grid", type=_positive_int, default=5, metavar="G", help="spline intervals G (default 5)")
     p.add_argument("--k", type=_positive_int, default=3, help="spline degree (default 3, cubic)")
     p.add_argument("--steps", type=_positive_int, default=50, metavar="N", help="L-BFGS steps per stage (default 50)")

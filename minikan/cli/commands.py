@@ -76,8 +76,9 @@ def _width(args, d, m):
     if args.width is None:
         return [d, 2 * d + 1, m]       # the Kolmogorov–Arnold theorem's shape [n, 2n + 1, 1]
     if args.width[0] != d or args.width[-1] != m:
+        shown = ",".join(str(w) if isinstance(w, int) else "+".join(map(str, w)) for w in args.width)
         raise CliError(f"--width must start with the {d} inputs and end with the {m} outputs, "
-                       f"got {','.join(map(str, args.width))}", code=2)
+                       f"got {shown}", code=2)
     return args.width
 
 

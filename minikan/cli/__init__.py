@@ -41,8 +41,9 @@ def _width_list(text):
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected comma-separated layer sizes such as 3,7,1 or 2,0+1,1, "
                                          f"got {text!r}") from None
-    if len(layers) < 2 or any(len(sizes) > 2 or min(sizes) < (1 if len(sizes) == 1 else 0) or sum(sizes) < 1
-                              for sizes in layers):
+    def valid(sizes):                 # n ≥ 1, or a+b with a, b ≥ 0 and at least one node
+        return (len(sizes) == 1 and sizes[0] >= 1) or (len(sizes) == 2 and min(sizes) >= 0 and sum(sizes) >= 1)
+    if len(layers) < 2 or not all(valid(sizes) for sizes in layers):
         raise argparse.ArgumentTypeError(f"expected at least 2 layer sizes >= 1, each an integer or "
                                          f"sums+products such as 0+1, got {text!r}")
     return [sizes[0] if len(sizes) == 1 else sizes for sizes in layers]

@@ -18,8 +18,9 @@ crossing zero: sums of sines over several hidden nodes). In all 12 / 27, 24 / 27
 the command line's default became ``GENERAL_LIB`` (``minikan.symbolic.library``), the
 smaller of the two.
 ``--products`` (132 s): recovered with the default width d,2d+1,1 / with d,0+1,1: p·q 1 / 2
-(p·q exactly), a·e^(−b²) 0 / 1 (93.9·e^(−b²)·tanh(0.0107·a + 0.001) − e^(−b²)/10: a tanh of a
-tiny argument standing in for a line), x·sin y on [1, 3] × [0, 3] 0 / 0; 1 / 9 against 3 / 9.
+(p·q exactly), a·e^(−b²) 0 / 1 (93.9·e^(−b²)·tanh(0.0107·a + 0.001) − e^(−b²)/10, a tanh of a
+tiny argument standing in for a line; a·exp(−b²) exactly since ``discover`` ends with
+``simplify_symbolic``), x·sin y on [1, 3] × [0, 3] 0 / 0; 1 / 9 against 3 / 9.
 The misses with the multiplication node leave an edge a spline after pruning (6 of them).
 """
 import argparse

@@ -38,7 +38,8 @@ Measured (OMP_NUM_THREADS=1, two worker processes; the README has the per-formul
 on four seeds (its [1, 1, 1] network splits 1/√(1−x²) between its edges in shapes the library
 does not name), sin(πx1)+x2², gauss2 and product on seed 4 (two or three hidden nodes, an edge
 left a spline). I.6.2a's and the product's passing runs have formulas of another shape inside
-the bar. ``discover`` seed 0: 15/16, 11 exact (misses I.10.7). ``pykan`` seed 0 (an earlier
+the bar. ``discover`` seed 0: 15/16, 11 exact (misses I.10.7); in a later environment 12 exact, and 13
+with ``simplify_symbolic`` as its last stage (the product exact). ``pykan`` seed 0 (an earlier
 run): 8/16 (minikan's ``manual`` at seed 0: 15/16), three of the failures crashes inside
 pykan's fit.
 """

@@ -8,7 +8,9 @@ The stages (KAN arXiv:2404.19756 §2.5.2, Fig. 2.4), each a call a user could ma
 3. re-fit without the penalty; optionally ``refine`` the grids (grid extension, §2.4);
 4. ``auto_symbolic(lib)`` — every edge becomes its best library function;
 5. fine-tune the affine parameters (knots fixed: the edges are symbolic now), and prune
-   the symbolic edges that fine-tuned to nothing (a ≈ 0: a constant passed on);
+   the symbolic edges that fine-tuned to nothing (a ≈ 0: a constant passed on); an edge
+   that fine-tuned into a simpler function in disguise (arctan of a tiny argument: a line)
+   becomes that function, and a last fine-tune follows (``symbolic.fix.simplify_symbolic``);
 6. the formula, and its own test RMSE — the formula lambdified and evaluated, not the
    model — next to the spline model's. A formula that does not fit the training data
    (``trusted``) sends the next-best start through stages 1–6.
@@ -40,6 +42,9 @@ STEPS, PROBE_STEPS = 50, 10
 # benchmark's criterion, read on the training data, so the test data never choose.
 TRUST_RMSE, TRUST_FACTOR = 1e-3, 10.0
 
+# The stages that train a symbolic model; the others' histories are the spline model's.
+SYMBOLIC_STAGES = ("finetune", "prune_symbolic", "simplify")
+
 # drop_inputs: after pruning, an input whose edges were all cut carries nothing (its score is
 # exactly 0); any positive score keeps it (``prune.prune_input``'s threshold).
 DEAD_INPUT = 1e-12
@@ -55,7 +60,8 @@ class DiscoveryResult:
     spline_rmse : the pruned spline model's test RMSE, before any edge was fixed.
     width : the width found by pruning, e.g. [2, 1, 1].
     histories : {stage: fit history} for "sparsity", "refit", "refine_G", "finetune"
-        (and "prune_symbolic" when that pruning removed edges).
+        (and "prune_symbolic" when that pruning removed edges, "simplify" when edges were
+        switched to simpler functions and kept).
     symbolic : auto_symbolic's rows (l, i, j, name, r2).
     message : why there is no formula, or "".
     data : the data the final model reads (the input columns it kept, with ``drop_inputs``).
@@ -158,6 +164,7 @@ def _finish(model, data, opts, fit_kw, on_stage):
             model = pruned
             hists["prune_symbolic"] = model.fit(data, steps=opts["steps"], update_grid=False, **fit_kw)
             _stage(on_stage, "prune_symbolic", model, data)
+    model = _simplify(model, data, opts, fit_kw, hists, on_stage)
     try:
         expr = model.symbolic_formula()[0]
     except ValueError as e:                            # some edges stayed splines
@@ -167,6 +174,24 @@ def _finish(model, data, opts, fit_kw, on_stage):
     y_test = np.reshape(data["test_label"], (len(data["test_input"]), -1))
     rmse = formula_rmse(expr, model.input_names, data["test_input"], y_test)
     return DiscoveryResult(model, expr, rmse, spline_rmse, found, hists, rows, "", data)
+
+
+def _simplify(model, data, opts, fit_kw, hists, on_stage):
+    """Stage 5b: edges that fine-tuned into a simpler function in disguise become it
+    (``simplify_symbolic``), then one more fine-tune; kept only if the training loss does not
+    rise past twice what it was (plus 1e-9 of the labels' spread, for losses at rounding level)."""
+    simpler = model.copy()
+    switched = simpler.simplify_symbolic(lib=opts["lib"])
+    if not switched:
+        return model
+    loss = float(list(hists.values())[-1]["train_loss"][-1])         # the last fine-tune's
+    hist = simpler.fit(data, steps=opts["steps"], update_grid=False, **fit_kw)
+    spread = float(np.std(data["train_label"])) if fit_kw["loss_fn"] == "mse" else 1.0
+    if not hist["train_loss"][-1] <= 2 * loss + 1e-9 * spread:
+        return model
+    hists["simplify"] = hist
+    _stage(on_stage, "simplify", simpler, data, switched)
+    return simpler
 
 
 def train_rmse(result):
@@ -187,7 +212,7 @@ def trusted(result):
     if np.asarray(result.data["train_label"]).dtype.kind in "biu":
         return True                                    # class labels: nothing to compare
     rmse = train_rmse(result)
-    spline = [h for k, h in result.histories.items() if k not in ("finetune", "prune_symbolic")]
+    spline = [h for k, h in result.histories.items() if k not in SYMBOLIC_STAGES]
     spline = float(spline[-1]["train_loss"][-1])
     norm = result.model.normalization
     scale = float(np.mean(norm.y_std)) if norm is not None else 1.0
@@ -235,7 +260,8 @@ def discover(data, lib=None, width=None, seed=0, restarts=3, lamb=0.01, steps=ST
     symbolic : run auto_symbolic and the fine-tune (False: the spline model, no formula).
     on_stage : called as on_stage(stage, model, data, info) after each stage ("sparsity"
         with info = the start's index, "prune", "refit", "refine_G", "auto_symbolic" with
-        info = its rows, "finetune", "prune_symbolic"), e.g. to print progress.
+        info = its rows, "finetune", "prune_symbolic", "simplify" with info = the edges
+        switched), e.g. to print progress.
 
     Returns
     -------

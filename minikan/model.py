@@ -335,6 +335,12 @@ class KAN(losses.Predictor):
         tolerance = fix.CHECK_TOLERANCE if tolerance is None else tolerance
         return fix.auto_symbolic(self, lib, r2_threshold, weight_simple, x, check, tolerance, y)
 
+    def simplify_symbolic(self, lib=None, x=None, y=None):
+        """After a fine-tune, switch symbolic edges to simpler functions that fit them as well
+        (arctan of a tiny argument → x); returns the edges switched (``symbolic.fix.simplify_symbolic``)."""
+        from minikan.symbolic import fix
+        return fix.simplify_symbolic(self, lib, x=x, y=y)
+
     def symbolic_formula(self, var=None, digits=None, snap=None):
         """One sympy expression per output; exact unless ``digits``/``snap`` (symbolic/formula.py, constants.py)."""
         from minikan.symbolic import formula

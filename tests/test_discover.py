@@ -94,3 +94,17 @@ def test_discover_classifies_with_cross_entropy_and_refuses_a_bad_loss():
     assert res.model.evaluate(data)["test_accuracy"] > 0.9
     with pytest.raises(ValueError, match="loss_fn"):
         minikan.discover(data, loss_fn="mae")
+
+
+def test_a_factor_that_fine_tuned_into_a_line_in_disguise_becomes_x():
+    """x1·exp(−x2²) with one multiplication node: auto_symbolic fits the factor x1's bent spline
+    with a saturating function, which fine-tunes to a tiny argument (a line); the "simplify"
+    stage makes it x, and the formula is exact."""
+    from minikan.symbolic.library import GENERAL_LIB
+    data = create_dataset(lambda x: x[:, 0] * np.exp(-x[:, 1] ** 2), n_var=2, ranges=[-2, 2],
+                          train_num=300, test_num=300, seed=1)
+    res = minikan.discover(data, lib=GENERAL_LIB, width=[2, [0, 1], 1], seed=1, refine=[10], steps=20, restarts=1)
+    assert "simplify" in res.histories
+    x1, x2 = sp.symbols("x1 x2", real=True)
+    assert res.model.symbolic_formula(snap=1e-3)[0] == x1 * sp.exp(-x2 ** 2)
+    assert res.formula_rmse < 1e-12

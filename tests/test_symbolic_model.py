@@ -418,3 +418,26 @@ def test_integral_float_exponents_fold_like_integers():
     folded = constants.fold_constants(sp.Float(3.0) * (sp.Float(2.0) * X1 + X2) ** sp.Float(2.0))
     assert not folded.atoms(sp.Pow) - {X1 ** 2, X2 ** 2}           # multiplied out
     assert sp.nsimplify(folded) == 12 * X1 ** 2 + 12 * X1 * X2 + 3 * X2 ** 2
+
+
+def test_simplify_symbolic_turns_a_function_in_disguise_into_the_simpler_one():
+    """arctan of a tiny argument is a line to far below any model's accuracy: it becomes x, the
+    model's output stays (to that accuracy), and an edge that needs its function keeps it."""
+    model = KAN([2, 1, 1], grid=5, k=3, seed=0)
+    x = np.random.default_rng(0).uniform(-2, 2, (200, 2))
+    for (l, i, j), name, abcd in [((0, 0, 0), "arctan", (88.5, 0.0113, 0.003, 0.0)),
+                                  ((0, 1, 0), "sin", (1.0, 1.0, 0.0, 0.0)),
+                                  ((1, 0, 0), "exp", (1.0, 1.0, 0.0, 0.0))]:
+        model.fix_symbolic(l, i, j, name, fit_params=False)
+        model.layers[l].params["sym_affine"][i, j] = abcd
+    before = model.predict(x)
+    assert fix.simplify_symbolic(model.copy(), x=x, y=before) == []     # floor 1e-10: arctan's bend shows
+    y = before + 1e-3 * before.std() * np.random.default_rng(1).standard_normal(before.shape)
+    switched = fix.simplify_symbolic(model, x=x, y=y)                   # a model accurate to 1e-6 in 1 − R²
+    assert switched == [(0, 0, 0, "arctan", "x")]
+    assert model.layers[0].symbolic == {(0, 0): "x", (1, 0): "sin"} and model.layers[1].symbolic == {(0, 0): "exp"}
+    rel = np.abs(model.predict(x) - before).max() / np.abs(before).max()
+    assert rel < 1e-3           # within the model's accuracy: arctan(u) = u − u³/3 + …, u²/3 ≤ 2.2e-4
+    assert fix.simplify_symbolic(model, x=x, y=y) == []                 # nothing simpler left
+    with pytest.raises(ValueError, match="nosuchfn"):
+        model.simplify_symbolic(lib=["x", "nosuchfn"], x=x)

@@ -121,6 +121,13 @@ def _print_stage(stage, model, data, info):
         print(f"4. fine-tune the affine parameters: {_score(model, data)}")
     elif stage == "prune_symbolic":
         print(f"5. prune the symbolic edges that vanished -> {model}: {_score(model, data)}")
+    elif stage == "simplify":
+        print(f"6. simpler functions in disguise: {switches(info)}; fine-tuned: {_score(model, data)}")
+
+
+def switches(info):
+    """``discover``'s "simplify" stage info, the edges switched, as one line of text."""
+    return ", ".join(f"({l},{i},{j}) {old} -> {new}" for l, i, j, old, new in info)
 
 
 def _score(model, data):

@@ -107,6 +107,9 @@ def cmd_demo(args):
                 print(f"   edge ({l},{i},{j}) -> {fn or 'spline':<6} R^2 = {r2:.8f}")
         elif name == "finetune":
             print(f"5. fine-tune the affine parameters: test RMSE {test:.2e}")
+        elif name == "simplify":
+            from minikan.cli.commands import switches
+            print(f"6. simpler functions in disguise: {switches(info)}; fine-tuned: test RMSE {test:.2e}")
     result = discover(data, lib=DEMO_LIB, width=[2, 5, 1], seed=args.seed, lamb=DEMO_LAMB, steps=steps,
                       refine=(10, 20), log=args.log, on_stage=stage)
     if result.formula is None:

@@ -16,8 +16,8 @@ import numpy as np
 
 from minikan import validate
 from minikan.symbolic.fit import WEIGHT_SIMPLE, fit_affine, suggest
-from minikan.symbolic.library import LIBRARY
-from minikan.symbolic.ranking import R2_FLOOR
+from minikan.symbolic.library import LIBRARY, get_library
+from minikan.symbolic.ranking import R2_FLOOR, score
 
 MASKED = "; only active edges can be fixed"   # what validate.check_edge says of a pruned edge
 
@@ -165,6 +165,45 @@ def auto_symbolic(model, lib=None, r2_threshold=R2_FIX, weight_simple=WEIGHT_SIM
         _check_and_revert(model, x, spline_pred if target is None else target, spline_pred,
                           tolerance, rows)
     return rows
+
+
+def simplify_symbolic(model, lib=None, weight_simple=WEIGHT_SIMPLE, x=None, y=None):
+    """Switch each symbolic edge to a simpler library function where one fits it as well.
+
+    ``auto_symbolic`` ranks candidates on the splines, which are only as accurate as the model;
+    fine-tuning then makes the chosen functions exact, and can leave one used where it is a
+    simpler function in disguise: arctan(0.0113·x + 0.003) over x ∈ [−2, 2] is a line (a
+    multiplication node's factor x1 in x1·exp(−x2²), where the spline's line was bent by 6e-3
+    in 1 − R² and arctan fitted it best). Here each symbolic edge's own values a·f(b·x + c) + d
+    are ranked again, with the fine-tuned model's accuracy as the floor (``accuracy_floor``):
+    the edge becomes the best candidate of lower complexity if that one scores at least as well
+    as its own function, which fits itself exactly (R² = 1). Only the simpler candidates are
+    fitted: no candidate of equal or higher complexity can outrank that exact fit. Fine-tune after.
+
+    Returns
+    -------
+    list of (l, i, j, old name, new name) for the edges switched.
+    """
+    x = model.data_x(x)
+    floor = accuracy_floor(model, x, None if y is None else _check_labels(model, x, y))
+    candidates = get_library(lib)                                      # validates the names
+    switched = []
+    for l, layer in enumerate(model.layers):
+        xl = model.layer_inputs(x)[l]                                  # (N, in_l), after earlier switches
+        for (i, j), name in sorted(layer.symbolic.items()):
+            complexity = LIBRARY[name].complexity
+            simpler = [n for n, prim in candidates.items() if prim.complexity < complexity]
+            if not (layer.mask[i, j] and simpler):
+                continue
+            a, b, c, d = layer.params["sym_affine"][i, j]
+            xs = xl[:, i]
+            ys = a * LIBRARY[name].f(b * xs + c) + d                   # (N,) the edge as it is
+            best = suggest(xs, ys, lib=simpler, topk=1, weight_simple=weight_simple, floor=floor)[0]
+            if best.score <= score(1.0, complexity, weight_simple, floor):
+                layer.params["sym_affine"][i, j] = (best.a, best.b, best.c, best.d)
+                layer.symbolic[(int(i), int(j))] = best.name
+                switched.append((l, int(i), int(j), name, best.name))
+    return switched
 
 
 def accuracy_floor(model, x, y=None):

@@ -23,14 +23,6 @@ from minikan.symbolic.library import GENERAL_LIB, LIBRARY
 __all__ = ["main", "CliError", "DEMO_LAMB", "DEMO_LAMB_ENTROPY", "DEMO_LIB", "gradcheck_reports"]
 
 
-def _ints(text, at_least):
-    try:
-        values = [int(v) for v in text.split(",")] if text.strip() else []
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers such as 3,7,1, got {text!r}") from None
-    if len(values) < at_least or min(values, default=1) < 1:
-        raise argparse.ArgumentTypeError(f"expected at least {at_least} integers >= 1, got {text!r}")
-    return values
 
 
 def _width_list(text):
@@ -50,7 +42,14 @@ def _width_list(text):
 
 
 def _grids(text):
-    return _ints(text, 0)
+    """Grids such as 10,20 ('' for none), each an integer >= 1."""
+    try:
+        values = [int(v) for v in text.split(",")] if text.strip() else []
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers such as 10,20, got {text!r}") from None
+    if min(values, default=1) < 1:
+        raise argparse.ArgumentTypeError(f"expected integers >= 1, got {text!r}")
+    return values
 
 
 def _number(kind, ok, wanted, kind_name):

@@ -15,6 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from minikan import validate
+from minikan.symbolic import edges
 from minikan.symbolic.fit import WEIGHT_SIMPLE, fit_affine, suggest
 from minikan.symbolic.library import LIBRARY, get_library
 from minikan.symbolic.ranking import R2_FLOOR, score
@@ -189,16 +190,16 @@ def simplify_symbolic(model, lib=None, weight_simple=WEIGHT_SIMPLE, x=None, y=No
     candidates = get_library(lib)                                      # validates the names
     switched = []
     for l, layer in enumerate(model.layers):
+        if not layer.symbolic:
+            continue
         xl = model.layer_inputs(x)[l]                                  # (N, in_l), after earlier switches
-        for (i, j), name in sorted(layer.symbolic.items()):
+        v, _ = edges.values(xl, layer.params["sym_affine"], layer.symbolic)  # (N, n_sym), edges as they are
+        for e, ((i, j), name) in enumerate(sorted(layer.symbolic.items())):   # edge_index's order
             complexity = LIBRARY[name].complexity
             simpler = [n for n, prim in candidates.items() if prim.complexity < complexity]
             if not (layer.mask[i, j] and simpler):
                 continue
-            a, b, c, d = layer.params["sym_affine"][i, j]
-            xs = xl[:, i]
-            ys = a * LIBRARY[name].f(b * xs + c) + d                   # (N,) the edge as it is
-            best = suggest(xs, ys, lib=simpler, topk=1, weight_simple=weight_simple, floor=floor)[0]
+            best = suggest(xl[:, i], v[:, e], lib=simpler, topk=1, weight_simple=weight_simple, floor=floor)[0]
             if best.score <= score(1.0, complexity, weight_simple, floor):
                 layer.params["sym_affine"][i, j] = (best.a, best.b, best.c, best.d)
                 layer.symbolic[(int(i), int(j))] = best.name

@@ -18,6 +18,8 @@ non-zero at a point, and ``basis`` / ``basis_derivative`` use it. Reference: C. 
 ω of (IX.15), the derivative (X.12), and the local triangle of subroutine BSPLVB (ch. X).
 de Boor's k is the *order*; here, as in scipy, k is the degree (order − 1).
 """
+import functools
+
 import numpy as np
 
 # Knot differences are ≥ 0; where one is 0 (repeated knots) the value it divides is 0 too (a
@@ -223,10 +225,19 @@ def positions(mu, k, n_basis):
     the zone points. Returns pos (k+1, batch, in_dim).
     """
     batch, in_dim = mu.shape
+    start = np.arange(0, batch * in_dim * n_basis, n_basis).reshape(batch, in_dim)  # row (b, i)
+    return np.take(_folded_columns(k, n_basis), mu, axis=1) + start  # (k + 1, batch, in_dim)
+
+
+@functools.lru_cache(maxsize=None)
+def _folded_columns(k, n_basis):
+    """``positions``' column of B_{μ-k+r} for each μ, folded into [0, n_basis): (k + 1, n_knots - 1).
+    It depends on (k, n_basis) alone, so it is built once (8 of ``positions``' 11 NumPy calls)."""
     col = np.arange(-k, 1) + np.arange(n_basis + k)[:, None]        # (n_knots - 1, k + 1): μ - k + r
     col += (k + 1) * ((col < 0).astype(int) - (col >= n_basis))      # folded into [0, n_basis)
-    start = np.arange(0, batch * in_dim * n_basis, n_basis).reshape(batch, in_dim)  # row (b, i)
-    return np.take(col.T, mu, axis=1) + start                        # (k + 1, batch, in_dim)
+    col = np.ascontiguousarray(col.T)
+    col.flags.writeable = False                                      # shared by every call
+    return col
 
 
 def scatter(V, pos, shape):
@@ -288,10 +299,9 @@ def curve_to_coef(x, y, t, k):
 
     Math: c_{i,j} = argmin_c Σ_s (Σ_m c_m B_m(x_{s,i}) - y_{s,i,j})² = B_i⁺ y_{i,j}   [KAN §2.4, eq. 2.16]
     The pseudo-inverse gives the minimum-norm answer when a basis function sees no sample
-    (a fine grid on few points), where the normal equations would be singular; such a
+    (a fine grid on few points), where the plain normal equations would be singular; such a
     coefficient is then 0, not the curve, so ``KANLayer.refined`` adds ``base_points``.
-    On quantile knots, 1000 uniform samples, cond(B) = 42, 55, 96, 210 at G = 5, 20, 50,
-    100; pykan's ``torch.linalg.lstsq`` gives the same coefficients to 4e-14.
+    On quantile knots, 1000 uniform samples, cond(B) = 42, 55, 96, 210 at G = 5, 20, 50, 100.
 
     Parameters
     ----------
@@ -301,15 +311,42 @@ def curve_to_coef(x, y, t, k):
     -------
     coef : (in_dim, out_dim, n_basis)
     """
-    B = basis(x, t, k).transpose(1, 0, 2)                     # (in_dim, batch, n_basis)
+    return least_squares(basis(x, t, k), y)
+
+
+# Eigenvalues of BᵀB at or below this fraction of the largest count as zero: their directions
+# are those no sample determines (B⁺ keeps the minimum-norm answer). In singular values that
+# is σ ≤ √(CUTOFF)·σ_max ≈ 1e-6·σ_max (n_basis = 103): cond(B) up to ~1e6 is solved, ours ≤ ~1e3.
+GRAM_CUTOFF = 1e-12
+
+
+def least_squares(B, y):
+    """c = B⁺ y for each input's basis: ``curve_to_coef`` given the basis B (batch, in_dim, n_basis).
+
+    Through the normal equations BᵀB c = Bᵀy, solved with the eigendecomposition BᵀB = QΛQᵀ,
+    so c = Q Λ⁺ Qᵀ Bᵀ y (Λ⁺ drops eigenvalues below ``GRAM_CUTOFF``·λ_max: the minimum-norm
+    answer, as B⁺'s). Forming BᵀB squares the condition number, and so the error; one step of
+    iterative refinement, c += Q Λ⁺ Qᵀ Bᵀ(y − Bc), wins it back [Björck, *Numerical Methods for
+    Least Squares Problems*, SIAM 1996, §2.9.3]. Measured against ``np.linalg.lstsq`` (the SVD):
+    1e-14 relative at G = 5 … 100 on 1000 samples, 1e-13 at G = 200 and on skewed samples
+    (cond(B) = 1e3), 2e-15 with unseen basis functions. Why not the SVD of B itself: the
+    batched SVD of (in_dim, 1000, n_basis) took 2–4× as long as this (0.55 against 0.34 ms for
+    5 inputs at G = 5; 6.8 against 1.6 ms at G = 100), and a grid update runs it for every layer.
+
+    Returns
+    -------
+    coef : (in_dim, out_dim, n_basis), y being (batch, in_dim, out_dim).
+    """
+    B = B.transpose(1, 0, 2)                                   # (in_dim, batch, n_basis)
+    Bt = B.transpose(0, 2, 1)                                  # (in_dim, n_basis, batch)
     Y = y.transpose(1, 0, 2)                                   # (in_dim, batch, out_dim)
-    # B⁺ = V S⁺ Uᵀ from the thin SVD, dropping singular values below numpy's pinv cut-off
-    # (max(batch, n_basis)·eps relative). Written out because np.linalg.pinv on stacked
-    # matrices is ~100× slower here than the SVD it is built on. r = min(batch, n_basis):
-    # fewer samples than basis functions (a fine grid on few points) give r = batch.
-    U, sv, Vt = np.linalg.svd(B, full_matrices=False)          # (in, batch, r), (in, r), (in, r, nb)
-    cutoff = max(B.shape[1:]) * np.finfo(float).eps * sv.max(axis=1, keepdims=True)
-    sv_inv = np.divide(1.0, sv, out=np.zeros_like(sv), where=sv > cutoff)  # (in_dim, r)
-    coef = Vt.transpose(0, 2, 1) @ (sv_inv[:, :, None] * (U.transpose(0, 2, 1) @ Y))  # (in, nb, out)
+    lam, Q = np.linalg.eigh(Bt @ B)                            # (in, nb), (in, nb, nb), λ ascending
+    lam_inv = np.divide(1.0, lam, out=np.zeros_like(lam), where=lam > GRAM_CUTOFF * lam[:, -1:])
+    Qt = Q.transpose(0, 2, 1)
+
+    def solve(R):                                              # Q Λ⁺ Qᵀ Bᵀ R: (in_dim, nb, out)
+        return Q @ (lam_inv[:, :, None] * (Qt @ (Bt @ R)))
+    coef = solve(Y)
+    coef += solve(Y - B @ coef)                                # one step of iterative refinement
     # C order: the coefficients become trainable params, which users perturb through reshape(-1).
     return np.ascontiguousarray(coef.transpose(0, 2, 1))      # (in_dim, out_dim, n_basis)

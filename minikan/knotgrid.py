@@ -153,15 +153,30 @@ def density_quantiles(xs, G, power):
     below = np.array([np.append(xs[:, i].searchsorted(e[:-1]), xs[:, i].searchsorted(e[-1], "right"))
                       for i, e in zip(live, edges)]).reshape(len(live), n_bins + 1)
     share = np.diff(below, axis=1) / n                         # (n_live, n_bins) samples' share per bin
-    rho, cap = share ** float(power), share / MIN_SHARE        # (n_live, n_bins)
-    for sweep in range(50):                                    # cap and renormalise, to a fixed point
-        rho, previous = np.minimum(rho / rho.sum(axis=1, keepdims=True), cap), rho
-        if sweep % 5 == 4 and np.array_equal(rho, previous):   # exact: later sweeps repeat it
-            break
+    rho = capped_density(share ** float(power), share / MIN_SHARE)  # (n_live, n_bins)
     mass = np.cumsum(rho, axis=1)                              # (n_live, n_bins)
     for i, m, e in zip(live, mass, edges):
         out[i] = np.interp(u, np.append(0.0, m) / m[-1], e)
     return out
+
+
+def capped_density(p, cap):
+    """ρ = min(c·p, cap) per row, with c such that each row sums to one (p, cap ≥ 0, Σ cap ≥ 1).
+
+    "Water-filling": the bins whose share would pass their cap are held at it and the rest
+    is spread over the others in proportion to p. Growing the set of capped bins raises c, so
+    it only grows; once it stops, ρ is exact (≤ n_bins rounds, 2–3 in practice; cap-and-
+    renormalise sweeps, ρ ← min(ρ/Σρ, cap), reach the same ρ only geometrically: 50 of them
+    took ~0.3 ms of a [2, 5, 1] grid update).
+    """
+    capped = np.zeros(p.shape, dtype=bool)                     # (rows, n_bins)
+    while True:
+        free = np.where(capped, 0.0, p)
+        c = (1.0 - np.where(capped, cap, 0.0).sum(axis=1, keepdims=True)) / free.sum(axis=1, keepdims=True)
+        grown = capped | (c * p > cap)
+        if np.array_equal(grown, capped):
+            return np.where(capped, cap, c * p)
+        capped = grown
 
 
 def base_points(t, k, per_interval=4):

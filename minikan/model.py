@@ -278,7 +278,7 @@ class KAN(losses.Predictor):
                 if widen_only and l > 0:
                     ends = layer.knots[:, [layer.k, -layer.k - 1]].T   # (2, in_l): base interval's ends
                     samples = np.concatenate([xl, ends])           # (batch + 2, in_l)
-                layer.update_grid(samples, self.grid_eps)
+                layer.update_grid(samples, self.grid_eps, data=l == 0)
             if l + 1 < self.depth:
                 xl = self._through_layer(l, xl)[0]                 # (batch, in_{l+1}), through updated layer l
 

@@ -234,6 +234,20 @@ def test_update_grid_keeps_phi_and_moves_knots():
     assert layer.grid == 5
 
 
+def test_update_grid_on_a_models_input_shares_the_kept_basis_and_gives_the_same_layer():
+    rng = np.random.default_rng(7)
+    x = rng.uniform(-0.8, 0.6, (300, 2))
+    plain, data = smooth_layer(), smooth_layer()
+    data.forward(x, data=True)                                           # keeps x's basis on the old knots
+    plain.update_grid(x)
+    data.update_grid(x, data=True)
+    np.testing.assert_array_equal(data.knots, plain.knots)
+    np.testing.assert_allclose(data.params["coef"], plain.params["coef"], rtol=0, atol=1e-14)
+    kept = data._bases[0]                                                # the new knots' basis, kept
+    np.testing.assert_array_equal(kept[1], data.knots)
+    assert data._data_basis(x) is kept[2]                                # the next forward finds it
+
+
 # 5 → 10, 20 nest the old spline space (the old knots are among the new): the fit is exact.
 # 5 → 7 does not: measured 4.0e-4.
 @pytest.mark.parametrize("G_new, bound", [(7, 2e-3), (10, 1e-12), (20, 1e-12)])

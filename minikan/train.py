@@ -164,7 +164,7 @@ def fit(model, x, y, opt="LBFGS", steps=100, lr=1.0, batch=-1, seed=0, objective
             def closure():
                 v, g = model.objective(xb, yb, **kwargs)
                 if not start_ok:
-                    start_ok.append(bool(np.isfinite(v) and all(np.isfinite(a).all() for a in g.values())))
+                    start_ok.append(bool(np.isfinite(v)) and validate.all_finite(g.values()))
                     if pending:               # this evaluation is at the params the last step ended with
                         with np.errstate(over="ignore", invalid="ignore"):
                             pending[0].update(start_metrics(step))
@@ -173,7 +173,7 @@ def fit(model, x, y, opt="LBFGS", steps=100, lr=1.0, batch=-1, seed=0, objective
             # Overflow inside a diverging step is expected and handled below, with one clear warning.
             with np.errstate(over="ignore", invalid="ignore"):
                 value = optimizer.step(closure)
-            if not (start_ok[0] and all(np.isfinite(p).all() for p in model.params.values())):
+            if not (start_ok[0] and validate.all_finite(model.params.values())):
                 _stop_diverged(model, step, start_ok[0], snap, prev, history)
                 break
             prev = snap

@@ -221,3 +221,14 @@ def test_stop_on_interrupt_handler():
 def test_make_optimizer_rejects_unknown():
     with pytest.raises(ValueError, match="^opt"):
         train.make_optimizer("sgd", {"a": np.zeros(2)}, 0.1)
+
+
+def test_all_finite_sees_a_nan_or_inf_in_any_array():
+    from minikan.validate import all_finite
+    arrays = [np.zeros((2, 3)), np.ones(4), np.full((1, 2, 2), 5.0)]
+    assert all_finite(arrays) and all_finite(a for a in arrays) and all_finite([])
+    for bad in (np.nan, np.inf, -np.inf):
+        for i in range(3):
+            broken = [a.copy() for a in arrays]
+            broken[i].flat[-1] = bad
+            assert not all_finite(broken)

@@ -11,7 +11,7 @@ Shapes: every moment array has the shape of the parameter array it belongs to.
 
 import numpy as np
 
-from minikan.validate import check_real
+from minikan.validate import all_finite, check_real
 
 
 class Adam:
@@ -119,7 +119,7 @@ class Adam:
         loss, grads = closure()
         loss = float(loss)
         check_grads(grads, self.params)
-        if not (np.isfinite(loss) and all(np.isfinite(g).all() for g in grads.values())):
+        if not (np.isfinite(loss) and all_finite(grads.values())):
             return loss
         self.t += 1
         for key, theta in self.params.items():

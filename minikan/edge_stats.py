@@ -45,7 +45,7 @@ def column_mean(a):
 
     NumPy's ``a.mean(axis=0)`` walks a tall, narrow array in a strided loop; the matrix-vector
     product is 5–12× faster (one thread: 17 against 3.6 µs at (1000, 5), 800 against 68 µs at
-    (50 000, 8)). The same N terms are summed; BLAS may group them otherwise (rounding only).
+    (50 000, 8); ``l1``'s sum over the rows of (in, rows, out), 35 against 6 µs at (2, 1000, 5)). The same N terms are summed; BLAS may group them otherwise (rounding only).
     """
     n = len(a)
     return (np.ones(n) @ a.reshape(n, -1)).reshape(a.shape[1:]) / n
@@ -174,7 +174,7 @@ def l1(cache, w, keep=False):
     A, phi = 0.0, None
     for rows in parts:
         phi = _values(cache, rows, w)[0]                       # (in, r, out)
-        A = A + np.abs(phi).sum(axis=1)
+        A = A + np.ones(phi.shape[1]) @ np.abs(phi)              # Σ_s |φ| (in, out): as ``column_mean``, a product
     return A / len(cache.x), (phi if keep and len(parts) == 1 else None)
 
 

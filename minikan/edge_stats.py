@@ -45,7 +45,8 @@ def column_mean(a):
 
     NumPy's ``a.mean(axis=0)`` walks a tall, narrow array in a strided loop; the matrix-vector
     product is 5–12× faster (one thread: 17 against 3.6 µs at (1000, 5), 800 against 68 µs at
-    (50 000, 8); ``l1``'s sum over the rows of (in, rows, out), 35 against 6 µs at (2, 1000, 5)). The same N terms are summed; BLAS may group them otherwise (rounding only).
+    (50 000, 8); ``l1``'s sum over the rows of (in, rows, out), 35 against 6 µs at (2, 1000, 5)).
+    The same N terms are summed; BLAS may group them otherwise (rounding only).
     """
     n = len(a)
     return (np.ones(n) @ a.reshape(n, -1)).reshape(a.shape[1:]) / n

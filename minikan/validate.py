@@ -12,7 +12,9 @@ raises before anything else happens:
 Every message names the argument, says what was expected and what was given,
 so a user reading a traceback needs no source code to fix the call. The checks
 that read a ``fit`` call's arguments together (the dataset against the model's
-widths, the batch against the training set) are in ``fit_checks.py``.
+widths, the batch against the training set) are in ``fit_checks.py``. One function here is a
+predicate, not a check: ``all_finite``, with which the training loop and the optimisers ask
+whether a step produced NaN or inf (they decide what that means; nothing is raised).
 """
 
 import numbers

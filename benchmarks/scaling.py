@@ -32,8 +32,9 @@ samples per interval), refine ratios 1.00, slope −4.01; pykan 0.2.8 (its seed 
 ``--every-seed``: seeds 0, 2, 4 slopes −3.96, −4.01, −3.75 (G = 50: 6.6e-7 … 1.1e-6, test/train
 ≤ 2.21); seeds 1 and 3 end G = 3 in a local minimum (train RMSE 0.65).
 Deeper models, G = 3 → 50 (test RMSE at 50, test/train, inside/train, slope): arctan
-[2,1,1,1] 4.8e-7, 4.16, 1.19, −2.30 (seed 2; ``--every-seed``: seeds 0, 1, 4 reach 4.2e-8 …
-7.7e-8, test/train ≤ 2.98, slopes −3.09 … −3.26); on 4000 training points
+[2,1,1,1] 6.7e-8, 2.00, 1.18, −3.10 (seed 2; ``--every-seed``: seeds 0, 1, 4 reach 5.2e-8 …
+8.7e-8, test/train ≤ 2.62, slopes −3.05 … −3.17, inside −3.19 … −3.41; before least squares
+by the normal equations, a rounding change: seed 2 4.8e-7, 4.16, 1.19, −2.30); on 4000 training points
 (``--train-num 4000``) 3.9e-8, 1.05, 1.05, −3.31; Feynman I.6.2 [2,2,1,1] 2.4e-6, 2.76, 2.14,
 −1.09 (train RMSE falls only 1.5× from G = 20 to 50: the hidden node is not an exact function
 of f); distance [4,2,1,1] 1.3e-3, 3.16, 2.60, −0.49 (not smooth at r = 0); exp_sin_sum4

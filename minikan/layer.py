@@ -391,8 +391,9 @@ class KANLayer:
         (past the base interval a fine-grid spline drops off towards zero). The coefficients
         are the least-squares fit of the old splines on x, so φ changes only by the fit error.
         ``data``: x is a model's input, as for ``forward``; both bases come from ``_data_basis``,
-        where the old one usually is already and the next forward finds the new one (a grid
-        update of [2, 5, 1]'s first layer on 1000 rows: 1.0 → 0.6 ms).
+        where the old one usually is already and the next forward finds the new one ([2, 5, 1]'s
+        first layer on 1000 rows, both bases kept: 0.79 → 0.41 ms; in a fit the update computes the
+        new basis once and spares the next forward its own).
         """
         y = self.spline_values(x, data)                                    # (batch, in, out)
         self.knots = knotgrid.adaptive_knots(x, self.grid, self.k, grid_eps, knotgrid.GRID_MARGIN)

@@ -248,6 +248,20 @@ def test_update_grid_on_a_models_input_shares_the_kept_basis_and_gives_the_same_
     assert data._data_basis(x) is kept[2]                                # the next forward finds it
 
 
+def test_a_hidden_layers_grid_update_basis_serves_the_forwards_on_its_samples_only():
+    rng = np.random.default_rng(8)
+    x, other = rng.uniform(-0.8, 0.6, (300, 2)), rng.uniform(-0.8, 0.6, (300, 2))
+    layer = smooth_layer()
+    layer.update_grid(x)
+    kept = layer._update_basis[0][2]                                      # the new knots' basis on x
+    y = layer.forward(x.copy())
+    assert layer._cache.spline.B is kept.B                                # an equal x reuses it
+    np.testing.assert_array_equal(y, layer.copy().forward(x))             # a copy keeps none: a fresh basis
+    layer.forward(other)                                                  # another x drops it
+    assert layer._update_basis == []
+    assert layer._cache.spline.B is not kept.B
+
+
 # 5 → 10, 20 nest the old spline space (the old knots are among the new): the fit is exact.
 # 5 → 7 does not: measured 4.0e-4.
 @pytest.mark.parametrize("G_new, bound", [(7, 2e-3), (10, 1e-12), (20, 1e-12)])

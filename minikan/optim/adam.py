@@ -11,7 +11,7 @@ Shapes: every moment array has the shape of the parameter array it belongs to.
 
 import numpy as np
 
-from minikan.validate import all_finite, check_real
+from minikan.validate import check_real
 
 
 class Adam:
@@ -80,8 +80,12 @@ class Adam:
         self.eps = check_real(eps, "eps", minimum=0.0)
         self.weight_decay = check_real(weight_decay, "weight_decay", minimum=0.0)
         self.params = params
-        self.m = {key: np.zeros_like(theta) for key, theta in params.items()}
-        self.v = {key: np.zeros_like(theta) for key, theta in params.items()}
+        # The moments are two flat vectors (n,), params' entries concatenated in dict order, and
+        # m[key], v[key] are views of them: one update is a dozen passes over all n entries,
+        # not a dozen per array (a [2, 5, 1] model has eight arrays: 55 → 25 µs per update).
+        self.sizes = [theta.size for theta in params.values()]
+        self._m, self._v = np.zeros(sum(self.sizes)), np.zeros(sum(self.sizes))
+        self.m, self.v = _views(self._m, params), _views(self._v, params)
         self.t = 0
         self.t_key = {key: 0 for key in params}
 
@@ -119,25 +123,40 @@ class Adam:
         loss, grads = closure()
         loss = float(loss)
         check_grads(grads, self.params)
-        if not (np.isfinite(loss) and all_finite(grads.values())):
+        g = _flat(grads, self.params)                           # (n,), in params order
+        if not (np.isfinite(loss) and np.isfinite(g).all()):
             return loss
         self.t += 1
-        for key, theta in self.params.items():
+        for key in self.t_key:
             self.t_key[key] += 1
-            bias1 = 1.0 - self.beta1 ** self.t_key[key]         # both corrections -> 1 as t grows
-            bias2 = 1.0 - self.beta2 ** self.t_key[key]
-            g = grads[key] + self.weight_decay * theta if self.weight_decay else grads[key]
-            m, v = self.m[key], self.v[key]                     # same shape as theta
-            # In place, the scalars folded together: 12 array passes, not 19 (a [2, 5, 1] model has
-            # eight arrays, so per-call overhead is most of an update: 107 → 72 µs).
-            m *= self.beta1
-            m += (1.0 - self.beta1) * g                         # m_t
-            v *= self.beta2
-            v += (1.0 - self.beta2) * (g * g)                   # v_t
-            denom = np.sqrt(v / bias2)
-            denom += self.eps                                   # √v̂_t + ε
-            theta -= (self.lr / bias1) * m / denom              # α m̂_t / (√v̂_t + ε), m̂_t = m_t/(1 − β₁ᵗ)
+        t = list(self.t_key.values())                           # each array's t, repeated per entry:
+        bias1 = np.repeat([1.0 - self.beta1 ** tk for tk in t], self.sizes)   # (n,) both -> 1 as t grows
+        bias2 = np.repeat([1.0 - self.beta2 ** tk for tk in t], self.sizes)
+        if self.weight_decay:
+            g = g + self.weight_decay * _flat(self.params, self.params)
+        m, v = self._m, self._v                                 # (n,), updated in place
+        m *= self.beta1
+        m += (1.0 - self.beta1) * g                             # m_t
+        v *= self.beta2
+        v += (1.0 - self.beta2) * (g * g)                       # v_t
+        denom = np.sqrt(v / bias2)
+        denom += self.eps                                       # √v̂_t + ε
+        step = (self.lr / bias1) * m / denom                    # α m̂_t / (√v̂_t + ε), m̂_t = m_t/(1 − β₁ᵗ)
+        for theta, d in zip(self.params.values(), _views(step, self.params).values()):
+            theta -= d
         return loss
+
+
+def _flat(arrays, order):
+    """The arrays concatenated into (n,), in the key order of ``order``."""
+    return np.concatenate([np.ravel(arrays[key]) for key in order])
+
+
+def _views(flat, params):
+    """{key: the slice of flat (n,) that holds params[key], shaped like it} (views, not copies)."""
+    ends = np.cumsum([theta.size for theta in params.values()])
+    return {key: flat[end - theta.size:end].reshape(theta.shape)
+            for (key, theta), end in zip(params.items(), ends)}
 
 
 def check_params(params):

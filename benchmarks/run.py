@@ -15,7 +15,8 @@ Sections (``--only`` takes one name, or several separated by commas):
   dense floor, with the log-log slope of both fitted over the three largest sizes of each;
 - ``fit``    — seconds per L-BFGS and per Adam step of ``KAN.fit`` for [2,1,1] and [2,5,1]
   (1000 samples, G = 5) and [4,8,4,1] (10 000 samples, G = 10), with lamb 0 and 0.01,
-  pykan alternating with minikan in the same run, and the ratio;
+  pykan alternating with minikan in the same run (three times the rounds for the 1000-sample
+  workloads, whose fits are short), and the ratio;
 - ``memory`` — tracemalloc peak of one training objective at batch 20 000, with and without
   the penalty (``memory.py``);
 - ``import`` — ``import minikan`` time in a fresh interpreter and which heavy modules it loads;
@@ -176,7 +177,9 @@ def section_fit(a):
                 steps = max(1, steps // 2)
             for lamb in (0.0, 0.01):
                 mk, pk = [], []
-                for _ in range(a.rounds):
+                # The 1000-sample fits take 0.05-0.8 s a round, and their medians over 3 rounds
+                # moved 4.1-7.6x between runs ([2, 1, 1] Adam): three times the rounds there.
+                for _ in range(a.rounds * (3 if small else 1)):
                     mk.append(bench_fit.minikan_workload(dataset, width, G, opt, steps, lamb))
                     if not a.no_pykan:
                         p = bench_fit.pykan_workload(dataset, width, G, opt, steps, lamb)

@@ -82,7 +82,7 @@ class Adam:
         self.params = params
         # The moments are two flat vectors (n,), params' entries concatenated in dict order, and
         # m[key], v[key] are views of them: one update is a dozen passes over all n entries,
-        # not a dozen per array (a [2, 5, 1] model has eight arrays: 55 → 25 µs per update).
+        # not a dozen per array (a [2, 5, 1] model has eight arrays: 55–65 → 34 µs per update).
         self.sizes = [theta.size for theta in params.values()]
         self._m, self._v = np.zeros(sum(self.sizes)), np.zeros(sum(self.sizes))
         self.m, self.v = _views(self._m, params), _views(self._v, params)
@@ -123,7 +123,7 @@ class Adam:
         loss, grads = closure()
         loss = float(loss)
         check_grads(grads, self.params)
-        g = _flat(grads, self.params)                           # (n,), in params order
+        g = flatten(grads, self.params)                          # (n,), in params order
         if not (np.isfinite(loss) and np.isfinite(g).all()):
             return loss
         self.t += 1
@@ -133,7 +133,7 @@ class Adam:
         bias1 = np.repeat([1.0 - self.beta1 ** tk for tk in t], self.sizes)   # (n,) both -> 1 as t grows
         bias2 = np.repeat([1.0 - self.beta2 ** tk for tk in t], self.sizes)
         if self.weight_decay:
-            g = g + self.weight_decay * _flat(self.params, self.params)
+            g = g + self.weight_decay * flatten(self.params)
         m, v = self._m, self._v                                 # (n,), updated in place
         m *= self.beta1
         m += (1.0 - self.beta1) * g                             # m_t
@@ -147,9 +147,11 @@ class Adam:
         return loss
 
 
-def _flat(arrays, order):
-    """The arrays concatenated into (n,), in the key order of ``order``."""
-    return np.concatenate([np.ravel(arrays[key]) for key in order])
+def flatten(arrays, order=None):
+    """The arrays concatenated into (n,), in the key order of ``order`` (default: their own),
+    as float (shared with lbfgs.py)."""
+    keys = arrays if order is None else order
+    return np.concatenate([np.asarray(arrays[key], dtype=float).ravel() for key in keys])
 
 
 def _views(flat, params):

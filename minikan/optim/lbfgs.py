@@ -18,7 +18,7 @@ from collections import deque
 
 import numpy as np
 
-from minikan.optim.adam import check_grads, check_params
+from minikan.optim.adam import check_grads, check_params, flatten
 from minikan.optim.linesearch import MAX_LS, LineSearchResult, Trial, cubic_minimizer, strong_wolfe
 from minikan.validate import check_positive_int, check_real
 
@@ -163,7 +163,7 @@ class LBFGS:
 
     def _line_search(self, closure, start, d, t, budget):
         """Strong-Wolfe search from the current params along d; leaves params at the result."""
-        x0 = _flatten(self.params)                              # (n,), a copy
+        x0 = flatten(self.params)                              # (n,), a copy
 
         def phi(step):
             _write_flat(self.params, x0 + step * d)
@@ -187,13 +187,7 @@ class LBFGS:
         loss, grads = closure()
         self.n_evals += 1
         check_grads(grads, self.params)
-        return float(loss), _flatten(grads, order=self.params)
-
-
-def _flatten(arrays, order=None):
-    """Concatenate the arrays, in the key order of ``order`` (default: their own), into (n,)."""
-    keys = arrays if order is None else order
-    return np.concatenate([np.asarray(arrays[key], dtype=float).ravel() for key in keys])
+        return float(loss), flatten(grads, order=self.params)
 
 
 def _write_flat(params, x):
